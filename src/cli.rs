@@ -1,0 +1,242 @@
+//! The `votehub` command line: serve, register spaces, import balance
+//! snapshots, sign messages with local keys.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value};
+
+use crate::config::ServeConfig;
+use crate::ingest::{unix_now, Ingestor};
+use crate::signature::{Address, Signer};
+use crate::store::{writer::Writer, Db, Store};
+use crate::typed_data::Kind;
+
+/// votehub: a self-hostable server for Snapshot-compatible signed votes.
+#[derive(Debug, Parser)]
+#[command(
+    name = "votehub",
+    version,
+    after_help = "Example:\n  votehub serve --demo\n  votehub sign vote --dev-key 1 '{\"space\":\"btrst-demo.eth\",\"proposal\":\"0x…\",\"choice\":1}' \\\n    | curl -s -H 'Content-Type: application/json' -d @- http://127.0.0.1:3000/"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub data: DataDir,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The data directory (database, blockstore, relayer key).
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// Data directory.
+    #[arg(
+        long = "data",
+        env = "VOTEHUB_DATA",
+        default_value = "./votehub-data",
+        global = true
+    )]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    #[command(
+        after_help = "Example:\n  votehub serve --listen 127.0.0.1:3000 --rate-limit 100 --demo"
+    )]
+    Serve(ServeArgs),
+    /// Manage spaces.
+    #[command(subcommand)]
+    Space(SpaceCommand),
+    /// Manage imported balance snapshots.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Sign a message with a local key and print the envelope to POST.
+    #[command(
+        after_help = "Examples:\n  votehub sign vote --dev-key 1 '{\"space\":\"btrst-demo.eth\",\"proposal\":\"0x…\",\"choice\":1}'\n  votehub sign vote-string --key 0x… '{\"space\":\"s.eth\",\"proposal\":\"0x…\",\"choice\":\"{\\\"1\\\":2}\"}'\n\nMissing fields get snapshot.js's defaults (from = the signer, timestamp = now)."
+    )]
+    Sign(SignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "VOTEHUB_LISTEN")]
+    pub listen: Option<String>,
+    /// TOML configuration file; flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ingest requests per minute per IP, 0 = unlimited [default: 100].
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Load the demo space, its balances and an open proposal (fixtures/demo).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpaceCommand {
+    /// Record which address controls a space id (the stand-in for ENS).
+    #[command(
+        after_help = "Example:\n  votehub space register btrst-demo.eth --controller 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    )]
+    Register {
+        /// The space id, e.g. `community.eth`.
+        space: String,
+        /// The controller's address.
+        #[arg(long)]
+        controller: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Import token balances at a block from a CSV with header `address,balance` (integer base units).
+    #[command(
+        after_help = "Example:\n  votehub snapshot import --network 1 --token 0x799ebfABE77a6E34311eeEe9825190B9ECe32824 --block 21000000 balances.csv"
+    )]
+    Import {
+        /// Chain id, e.g. 1.
+        #[arg(long)]
+        network: String,
+        /// Token contract address.
+        #[arg(long)]
+        token: String,
+        /// Block number the balances were read at.
+        #[arg(long)]
+        block: u64,
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Message kind: vote, vote-array, vote-string, proposal, settings, alias, follow, …
+    pub kind: String,
+    /// The message fields as JSON (`-` for standard input).
+    pub message: String,
+    /// A secret key as 0x hex.
+    #[arg(long, conflicts_with = "dev_key")]
+    pub key: Option<String>,
+    /// One of the well-known development keys in fixtures/demo/dev-keys.json (0–5).
+    #[arg(long)]
+    pub dev_key: Option<usize>,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.data.path, args),
+        Command::Space(SpaceCommand::Register { space, controller }) => {
+            let controller = Address::parse_any(&controller)
+                .map_err(|err| anyhow::anyhow!("--controller: {err}"))?;
+            let store = open_store(&cli.data.path)?;
+            let conn = store.write_connection()?;
+            Db::new(&conn).set_controller(&space, &controller.to_string(), unix_now())?;
+            println!("space {space} is controlled by {controller}");
+            Ok(())
+        }
+        Command::Snapshot(SnapshotCommand::Import {
+            network,
+            token,
+            block,
+            file,
+        }) => {
+            let token =
+                Address::parse_any(&token).map_err(|err| anyhow::anyhow!("--token: {err}"))?;
+            let bytes = read_input(&file)?;
+            let store = open_store(&cli.data.path)?;
+            let mut conn = store.write_connection()?;
+            let tx = conn.transaction()?;
+            let (holders, cid) =
+                crate::balances::import(&Db::new(&tx), &network, token, block, &bytes, unix_now())?;
+            tx.commit()?;
+            println!("imported {holders} balances of {token} on network {network} at block {block} (file {cid})");
+            Ok(())
+        }
+        Command::Sign(args) => {
+            let signer = match (&args.key, args.dev_key) {
+                (Some(key), _) => {
+                    Signer::from_hex(key).map_err(|err| anyhow::anyhow!("--key: {err}"))?
+                }
+                (None, Some(index)) => crate::demo::dev_key(index)?,
+                (None, None) => anyhow::bail!("give --key or --dev-key"),
+            };
+            let kind =
+                Kind::parse(&args.kind).with_context(|| format!("unknown kind {}", args.kind))?;
+            let text = if args.message == "-" {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                text
+            } else {
+                args.message
+            };
+            let message: Map<String, Value> =
+                serde_json::from_str(&text).context("the message must be a JSON object")?;
+            let envelope = crate::client::sign(&signer, kind, message, unix_now())?;
+            println!("{envelope}");
+            Ok(())
+        }
+    }
+}
+
+fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn open_store(data: &Path) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    Ok(Store::open(&data.join("votehub.sqlite"))?)
+}
+
+fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => ServeConfig::from_file(path)?,
+        None => ServeConfig::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(rate_limit) = args.rate_limit {
+        config.rate_limit = rate_limit;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "votehub=info,actix_web=warn".into()),
+        )
+        .init();
+    let store = open_store(data)?;
+    let relayer = crate::relayer::load_or_create(data)?;
+    let writer = Writer::spawn(store.write_connection()?, config.batch)?;
+    let ingestor = Ingestor::new(store, writer, relayer, config.limits.clone());
+    let listener =
+        TcpListener::bind(&config.listen).with_context(|| format!("binding {}", config.listen))?;
+    actix_web::rt::System::new().block_on(async move {
+        if args.demo {
+            match crate::demo::load(&ingestor).await? {
+                Some(proposal) => tracing::info!(%proposal, "demo space btrst-demo.eth loaded with an open proposal"),
+                None => tracing::info!("demo space already present"),
+            }
+        }
+        tracing::info!(
+            listen = %listener.local_addr()?,
+            relayer = %ingestor.relayer_address(),
+            rate_limit = config.rate_limit,
+            "votehub serving"
+        );
+        let state = crate::http::AppState::new(ingestor, config.rate_limit, config.max_body);
+        crate::http::start(state, listener, config.workers)?.await?;
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,69 @@
+//! Server configuration: a TOML file, overridden by `VOTEHUB_*` variables and
+//! flags (clap resolves those two; this module merges them over the file).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Limits;
+
+/// Default ingest rate limit, requests per minute per IP (Snapshot's sequencer: 100).
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
+
+/// What `votehub serve` runs with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// Ingest requests per minute per IP; 0 turns the limit off.
+    pub rate_limit: u32,
+    /// Largest HTTP body accepted, in bytes (larger bodies get 413).
+    pub max_body: usize,
+    /// HTTP worker threads (default: one per core).
+    pub workers: usize,
+    /// Most messages committed in one transaction.
+    pub batch: usize,
+    /// Protocol limits.
+    pub limits: Limits,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: "127.0.0.1:3000".into(),
+            rate_limit: DEFAULT_RATE_LIMIT,
+            max_body: 1 << 20,
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            batch: 512,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Reads a TOML file; missing keys keep their defaults.
+    pub fn from_file(path: &Path) -> anyhow::Result<ServeConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
+        toml::from_str(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_and_defaults_merge() {
+        let config: ServeConfig =
+            toml::from_str("rate_limit = 5\n[limits]\nchoices = 50\n").unwrap();
+        assert_eq!(config.rate_limit, 5);
+        assert_eq!(config.limits.choices, 50);
+        assert_eq!(config.limits.body_length, 10_000);
+        assert_eq!(config.listen, "127.0.0.1:3000");
+        assert!(toml::from_str::<ServeConfig>("unknown = 1").is_err());
+    }
+}

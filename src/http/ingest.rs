@@ -1,0 +1,37 @@
+//! `POST /` and `POST /api/msg`: one envelope in, Snapshot's reply out.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use super::{reply, AppState};
+use crate::rejection::Rejection;
+
+pub async fn post(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    if let (Some(limiter), Some(peer)) = (&state.limiter, request.peer_addr()) {
+        if limiter.check_key(&peer.ip()).is_err() {
+            return reply::rejection(&Rejection::TooManyRequests);
+        }
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return reply::error(StatusCode::BAD_REQUEST, "wrong envelope format");
+        };
+        if body.len() + chunk.len() > state.max_body {
+            return reply::error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &Rejection::TooLargeMessage.to_string(),
+            );
+        }
+        body.extend_from_slice(&chunk);
+    }
+    match state.ingestor.accept(&body).await {
+        Ok(receipt) => HttpResponse::Ok().json(receipt),
+        Err(rejection) => reply::rejection(&rejection),
+    }
+}

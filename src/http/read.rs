@@ -1,0 +1,207 @@
+//! Read endpoints: service info, spaces, proposals, votes, messages, blocks.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{reply, AppState};
+use crate::store::{StoreError, VoteOrder, VotePage};
+
+/// Runs a read on a pooled connection off the async workers.
+async fn read<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    query: impl FnOnce(&crate::store::Db<'_>) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, HttpResponse> {
+    let store = state.ingestor.store().clone();
+    let result = web::block(move || {
+        let reader = store.reader()?;
+        query(&reader.db())
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(reply::rejection(&err.into())),
+        Err(err) => Err(reply::rejection(&crate::rejection::Rejection::Internal(
+            err.to_string(),
+        ))),
+    }
+}
+
+pub async fn info(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "name": "votehub",
+        "version": env!("CARGO_PKG_VERSION"),
+        "relayer": state.ingestor.relayer_address().to_string(),
+    }))
+}
+
+pub async fn space(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let id = id.into_inner();
+    match read(&state, move |db| Ok((db.space(&id)?, db.controller(&id)?))).await {
+        Ok((Some(space), controller)) if !space.deleted => {
+            let mut body = space.settings.clone();
+            if let Value::Object(fields) = &mut body {
+                fields.insert("id".into(), json!(space.id));
+                fields.insert("ipfs".into(), json!(space.ipfs));
+                fields.insert("controller".into(), json!(controller));
+                fields.insert("created".into(), json!(space.created));
+                fields.insert("updated".into(), json!(space.updated));
+            }
+            HttpResponse::Ok().json(body)
+        }
+        Ok(_) => reply::not_found("space"),
+        Err(response) => response,
+    }
+}
+
+pub async fn proposal(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let id = id.into_inner().to_lowercase();
+    match read(&state, move |db| db.proposal(&id)).await {
+        Ok(Some(proposal)) => {
+            let now = crate::ingest::unix_now();
+            let mut body = serde_json::to_value(&proposal).unwrap_or_default();
+            let phase = if now < proposal.start {
+                "pending"
+            } else if now <= proposal.end {
+                "active"
+            } else {
+                "closed"
+            };
+            body["state"] = json!(phase);
+            HttpResponse::Ok().json(body)
+        }
+        Ok(None) => reply::not_found("proposal"),
+        Err(response) => response,
+    }
+}
+
+/// The hub's paging conventions plus keyset bounds on `created`.
+#[derive(Deserialize)]
+pub struct VotesQuery {
+    first: Option<i64>,
+    skip: Option<i64>,
+    #[serde(rename = "orderBy")]
+    order_by: Option<String>,
+    #[serde(rename = "orderDirection")]
+    order_direction: Option<String>,
+    created_gte: Option<i64>,
+    created_lt: Option<i64>,
+}
+
+impl VotesQuery {
+    fn page(&self) -> Result<VotePage, String> {
+        let first = self.first.unwrap_or(20);
+        let skip = self.skip.unwrap_or(0);
+        if first < 0 || skip < 0 {
+            return Err("The `first` and `skip` arguments must not be negative".into());
+        }
+        if first > 1000 {
+            return Err("The `first` argument must not be greater than 1000".into());
+        }
+        if skip > 5000 {
+            return Err("The `skip` argument must not be greater than 5000".into());
+        }
+        let order = match self.order_by.as_deref() {
+            None | Some("created") => VoteOrder::Created,
+            Some("vp") => VoteOrder::Vp,
+            Some(other) => return Err(format!("orderBy `{other}` is not one of created, vp")),
+        };
+        let descending = match self.order_direction.as_deref() {
+            None | Some("desc") => true,
+            Some("asc") => false,
+            Some(other) => return Err(format!("orderDirection `{other}` is not asc or desc")),
+        };
+        Ok(VotePage {
+            first: first as u32,
+            skip: skip as u32,
+            order,
+            descending,
+            created_gte: self.created_gte,
+            created_lt: self.created_lt,
+        })
+    }
+}
+
+pub async fn votes(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<VotesQuery>,
+) -> HttpResponse {
+    let page = match query.page() {
+        Ok(page) => page,
+        Err(message) => return reply::error(StatusCode::BAD_REQUEST, &message),
+    };
+    let id = id.into_inner().to_lowercase();
+    match read(&state, move |db| {
+        Ok((db.proposal(&id)?.is_some(), db.votes(&id, &page)?))
+    })
+    .await
+    {
+        Ok((true, votes)) => HttpResponse::Ok().json(votes),
+        Ok((false, _)) => reply::not_found("proposal"),
+        Err(response) => response,
+    }
+}
+
+pub async fn message(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let id = id.into_inner().to_lowercase();
+    let found = read(&state, move |db| {
+        let Some(message) = db.message(&id)? else {
+            return Ok(None);
+        };
+        let block = db.block(&message.ipfs)?;
+        Ok(Some((message, block)))
+    })
+    .await;
+    match found {
+        Ok(Some((message, block))) => {
+            let mut body = serde_json::to_value(&message).unwrap_or_default();
+            body["envelope"] = block
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or(Value::Null);
+            HttpResponse::Ok().json(body)
+        }
+        Ok(None) => reply::not_found("message"),
+        Err(response) => response,
+    }
+}
+
+/// The exact stored bytes of a block. JSON by default (every stored message is
+/// JSON); `application/vnd.ipld.raw` when asked for, as a trustless gateway.
+pub async fn block(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    cid: web::Path<String>,
+) -> HttpResponse {
+    let cid = cid.into_inner();
+    if !crate::blockstore::is_cid(&cid) {
+        return reply::error(StatusCode::BAD_REQUEST, "invalid CID");
+    }
+    let raw = request
+        .query_string()
+        .split('&')
+        .any(|pair| pair == "format=raw")
+        || request
+            .headers()
+            .get("accept")
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/vnd.ipld.raw"));
+    let key = cid.clone();
+    match read(&state, move |db| db.block(&key)).await {
+        Ok(Some(bytes)) => {
+            let content_type = if raw {
+                "application/vnd.ipld.raw"
+            } else {
+                "application/json"
+            };
+            HttpResponse::Ok()
+                .content_type(content_type)
+                .insert_header(("X-Ipfs-Roots", cid.as_str()))
+                .insert_header(("Cache-Control", "public, max-age=29030400, immutable"))
+                .body(bytes)
+        }
+        Ok(None) => reply::not_found("block"),
+        Err(response) => response,
+    }
+}

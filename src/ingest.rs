@@ -1,0 +1,304 @@
+//! The whole ingest chain in one readable function, in the order of Snapshot's
+//! sequencer: envelope → size → timestamp → domain → kind → space → alias →
+//! signature → replay → kind rules → CID and receipt → durable write.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::blockstore;
+use crate::envelope::{Envelope, EnvelopeError};
+use crate::rejection::Rejection;
+use crate::rules::{self, Limits, Stamp};
+use crate::signature::{self, Address, Signer};
+use crate::store::{writer::Writer, MessageRow, Store};
+use crate::typed_data::{self, Kind};
+
+/// Accepted this far in the future, in seconds (Snapshot: 300).
+pub const MAX_FUTURE: i64 = 300;
+/// Accepted this far in the past, in seconds (Snapshot: six days).
+pub const MAX_PAST: i64 = 60 * 60 * 24 * 6;
+/// How long an alias stays valid after registration (Snapshot: 30 days).
+pub const ALIAS_VALIDITY: i64 = 60 * 60 * 24 * 30;
+
+/// Kinds an alias may sign on behalf of its main account.
+const ALIAS_KINDS: &[Kind] = &[
+    Kind::Follow,
+    Kind::Unfollow,
+    Kind::Subscribe,
+    Kind::Unsubscribe,
+    Kind::Profile,
+    Kind::Statement,
+    Kind::Vote,
+    Kind::VoteArray,
+    Kind::VoteString,
+    Kind::Proposal,
+    Kind::UpdateProposal,
+    Kind::DeleteProposal,
+    Kind::FlagProposal,
+];
+
+/// What the client gets back for an accepted message.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Receipt {
+    pub id: String,
+    pub ipfs: String,
+    pub relayer: RelayerReceipt,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RelayerReceipt {
+    pub address: String,
+    pub receipt: String,
+}
+
+/// The ingest service: shared by every HTTP worker.
+#[derive(Clone)]
+pub struct Ingestor {
+    store: Store,
+    writer: Writer,
+    relayer: Arc<Signer>,
+    limits: Arc<Limits>,
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Ingestor {
+    pub fn new(store: Store, writer: Writer, relayer: Signer, limits: Limits) -> Self {
+        Ingestor {
+            store,
+            writer,
+            relayer: Arc::new(relayer),
+            limits: Arc::new(limits),
+        }
+    }
+
+    pub fn relayer_address(&self) -> Address {
+        self.relayer.address()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Verifies, checks and durably stores one envelope.
+    pub async fn accept(&self, body: &[u8]) -> Result<Receipt, Rejection> {
+        let now = unix_now();
+        let prepared = self.prepare(body, now)?;
+        let receipt = prepared.receipt.clone();
+        let limits = Arc::clone(&self.limits);
+        self.writer
+            .submit(Box::new(move |db| {
+                let Prepared {
+                    message,
+                    pinned,
+                    action,
+                    from,
+                    ..
+                } = prepared;
+                if db.message_exists(&message.id)? {
+                    return Err(Rejection::DuplicateMessage);
+                }
+                let stamp = Stamp {
+                    id: &message.id,
+                    ipfs: &message.ipfs,
+                    from,
+                    timestamp: message.timestamp,
+                    now,
+                    limits: &limits,
+                };
+                action.apply(db, &stamp)?;
+                db.put_block(&message.ipfs, &pinned)?;
+                db.insert_message(&message)?;
+                Ok(())
+            }))
+            .await?;
+        Ok(receipt)
+    }
+
+    /// Everything up to the write: pure checks and reads, no state change.
+    fn prepare(&self, body: &[u8], now: i64) -> Result<Prepared, Rejection> {
+        let envelope = Envelope::parse(body).map_err(|err| match err {
+            EnvelopeError::Format(_) => Rejection::WrongEnvelopeFormat,
+            EnvelopeError::Starknet => Rejection::WrongTypes,
+            EnvelopeError::TooLarge(_) => Rejection::TooLargeMessage,
+        })?;
+        envelope
+            .check_size()
+            .map_err(|_| Rejection::TooLargeMessage)?;
+        let timestamp = envelope.timestamp();
+        if timestamp > (now + MAX_FUTURE) as f64 || timestamp < (now - MAX_PAST) as f64 {
+            return Err(Rejection::WrongTimestamp);
+        }
+        if envelope
+            .message_str("proposal")
+            .is_some_and(|p| p.contains(' '))
+        {
+            return Err(Rejection::ProposalWhitespace);
+        }
+        let domain = envelope.domain();
+        if domain.get("name").and_then(Value::as_str) != Some("snapshot")
+            || domain.get("version").and_then(Value::as_str) != Some("0.1.4")
+        {
+            return Err(Rejection::WrongDomain);
+        }
+        let schema = typed_data::lookup(envelope.types()).ok_or(Rejection::WrongTypes)?;
+        let kind = schema.kind;
+        let space = envelope.message_str("space");
+        if let Some(space) = space {
+            if !space.contains(':') || space.starts_with("s:") {
+                if !valid_space_id(space) {
+                    return Err(Rejection::InvalidSpaceId);
+                }
+            }
+        }
+        let reader = self.store.reader()?;
+        let db = reader.db();
+        if !matches!(
+            kind,
+            Kind::Settings | Kind::Alias | Kind::Profile | Kind::DeleteSpace
+        ) {
+            let exists = match space {
+                Some(space) => db.space(space)?.is_some_and(|row| !row.deleted),
+                None => false,
+            };
+            if !exists {
+                return Err(Rejection::UnknownSpace);
+            }
+        }
+        let signer = envelope.address();
+        let from = envelope.from();
+        if signer != from {
+            if !ALIAS_KINDS.contains(&kind) {
+                return Err(Rejection::AliasNotAllowed(kind.as_str()));
+            }
+            let linked = db
+                .alias(&signer.to_string())?
+                .is_some_and(|(address, created)| {
+                    address == from.to_string() && created > now - ALIAS_VALIDITY
+                });
+            if !linked {
+                return Err(Rejection::WrongAlias);
+            }
+        }
+        let digest = verify_signature(&envelope, schema)?;
+        let id = format!("0x{}", hex::encode(digest));
+        if db.message_exists(&id)? {
+            return Err(Rejection::DuplicateMessage);
+        }
+        let pinned = envelope.pinned_json(&id);
+        let ipfs = blockstore::raw_cid(&pinned);
+        let timestamp = timestamp as i64;
+        let ctx = rules::Context {
+            db: &db,
+            limits: &self.limits,
+            now,
+            id: &id,
+            ipfs: &ipfs,
+            schema,
+            message: envelope.message(),
+            signer,
+            from,
+            timestamp,
+        };
+        let action = rules::check(&ctx)?;
+        let receipt_sig = self.relayer.personal_sign(envelope.sig());
+        let receipt = Receipt {
+            id: id.clone(),
+            ipfs: ipfs.clone(),
+            relayer: RelayerReceipt {
+                address: self.relayer.address().to_string(),
+                receipt: receipt_sig.clone(),
+            },
+        };
+        let message = MessageRow {
+            mci: 0,
+            id,
+            ipfs,
+            address: signer.to_string(),
+            version: domain
+                .get("version")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            timestamp,
+            space: space.map(str::to_string),
+            kind: if kind.is_vote() {
+                "vote".into()
+            } else {
+                kind.as_str().into()
+            },
+            sig: envelope.sig().to_string(),
+            receipt: receipt_sig,
+            received: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        };
+        Ok(Prepared {
+            message,
+            pinned,
+            action,
+            from,
+            receipt,
+        })
+    }
+}
+
+/// A message that passed every read-side rule, waiting for the writer.
+struct Prepared {
+    message: MessageRow,
+    pinned: Vec<u8>,
+    action: rules::Action,
+    from: Address,
+    receipt: Receipt,
+}
+
+/// ECDSA recovery against the envelope `address`. Contract signatures
+/// (EIP-1271 / EIP-6492) need a chain node and are refused here.
+fn verify_signature(
+    envelope: &Envelope,
+    schema: &'static typed_data::Schema,
+) -> Result<[u8; 32], Rejection> {
+    let digest =
+        typed_data::digest(schema, envelope.domain(), envelope.message()).map_err(|err| {
+            tracing::debug!("typed data refused: {err}");
+            Rejection::SignatureValidationFailed
+        })?;
+    let recovered =
+        signature::decode_hex_sig(envelope.sig()).and_then(|sig| signature::recover(&digest, &sig));
+    match recovered {
+        Ok(address) if address == envelope.address() => Ok(digest),
+        Ok(_) | Err(_) => Err(Rejection::SignatureValidationFailed),
+    }
+}
+
+/// Snapshot requires an ENS-normalised id (its own lowercase form). votehub
+/// checks the ASCII subset of that rule: lowercase letters, digits, `-`, `.`,
+/// `_`, and non-ASCII characters that have no lowercase form of their own.
+fn valid_space_id(space: &str) -> bool {
+    let id = space.strip_prefix("s:").unwrap_or(space);
+    !id.is_empty()
+        && id.to_lowercase() == id
+        && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_ids() {
+        assert!(valid_space_id("btrst.eth"));
+        assert!(valid_space_id("s:demo"));
+        assert!(!valid_space_id("Btrst.eth"));
+        assert!(!valid_space_id(""));
+    }
+}

@@ -1,0 +1,694 @@
+//! Typed queries over one connection: a pooled reader or the writer's savepoint.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::StoreError;
+
+/// Typed access to the tables. Read methods work on any connection; write
+/// methods are only called by the writer thread and the CLI.
+pub struct Db<'a> {
+    conn: &'a Connection,
+}
+
+/// A stored message as the hub's `messages` query shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageRow {
+    pub mci: i64,
+    pub id: String,
+    pub ipfs: String,
+    pub address: String,
+    pub version: String,
+    pub timestamp: i64,
+    pub space: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sig: String,
+    pub receipt: String,
+    pub received: i64,
+}
+
+/// A space: its settings JSON as accepted, plus bookkeeping.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceRow {
+    pub id: String,
+    pub settings: Value,
+    pub ipfs: String,
+    pub created: i64,
+    pub updated: i64,
+    pub deleted: bool,
+}
+
+/// A proposal with the space rules frozen at its creation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalRow {
+    pub id: String,
+    pub ipfs: String,
+    pub author: String,
+    pub created: i64,
+    pub updated: Option<i64>,
+    pub space: String,
+    pub network: String,
+    pub symbol: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub strategies: Value,
+    pub validation: Value,
+    pub plugins: Value,
+    pub title: String,
+    pub body: String,
+    pub discussion: String,
+    pub choices: Vec<String>,
+    pub labels: Vec<String>,
+    pub start: i64,
+    pub end: i64,
+    pub snapshot: i64,
+    pub quorum: f64,
+    #[serde(rename = "quorumType")]
+    pub quorum_type: String,
+    pub privacy: String,
+    pub app: String,
+    pub flagged: bool,
+    pub votes: i64,
+    pub scores_state: String,
+}
+
+/// A voter's current vote on a proposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteRow {
+    pub id: String,
+    pub ipfs: String,
+    pub voter: String,
+    pub created: i64,
+    pub space: String,
+    pub proposal: String,
+    pub choice: Value,
+    pub reason: String,
+    pub app: String,
+    pub metadata: Value,
+    pub vp: f64,
+    pub vp_by_strategy: Vec<f64>,
+    pub vp_state: String,
+}
+
+/// Sort key of a vote listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOrder {
+    Created,
+    Vp,
+}
+
+/// One page of a proposal's votes, in the hub's conventions.
+#[derive(Debug, Clone)]
+pub struct VotePage {
+    pub first: u32,
+    pub skip: u32,
+    pub order: VoteOrder,
+    pub descending: bool,
+    pub created_gte: Option<i64>,
+    pub created_lt: Option<i64>,
+}
+
+fn json_column(row: &Row<'_>, index: &str) -> rusqlite::Result<Value> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+    })
+}
+
+fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
+    let strings = |value: Value| -> Vec<String> {
+        value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(ProposalRow {
+        id: row.get("id")?,
+        ipfs: row.get("ipfs")?,
+        author: row.get("author")?,
+        created: row.get("created")?,
+        updated: row.get("updated")?,
+        space: row.get("space")?,
+        network: row.get("network")?,
+        symbol: row.get("symbol")?,
+        kind: row.get("type")?,
+        strategies: json_column(row, "strategies")?,
+        validation: json_column(row, "validation")?,
+        plugins: json_column(row, "plugins")?,
+        title: row.get("title")?,
+        body: row.get("body")?,
+        discussion: row.get("discussion")?,
+        choices: strings(json_column(row, "choices")?),
+        labels: strings(json_column(row, "labels")?),
+        start: row.get("start")?,
+        end: row.get("end")?,
+        snapshot: row.get("snapshot")?,
+        quorum: row.get("quorum")?,
+        quorum_type: row.get("quorum_type")?,
+        privacy: row.get("privacy")?,
+        app: row.get("app")?,
+        flagged: row.get("flagged")?,
+        votes: row.get("votes")?,
+        scores_state: row.get("scores_state")?,
+    })
+}
+
+fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<VoteRow> {
+    let vp_by_strategy = json_column(row, "vp_by_strategy")?;
+    Ok(VoteRow {
+        id: row.get("id")?,
+        ipfs: row.get("ipfs")?,
+        voter: row.get("voter")?,
+        created: row.get("created")?,
+        space: row.get("space")?,
+        proposal: row.get("proposal")?,
+        choice: json_column(row, "choice")?,
+        reason: row.get("reason")?,
+        app: row.get("app")?,
+        metadata: json_column(row, "metadata")?,
+        vp: row.get("vp")?,
+        vp_by_strategy: vp_by_strategy
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default(),
+        vp_state: row.get("vp_state")?,
+    })
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        mci: row.get("mci")?,
+        id: row.get("id")?,
+        ipfs: row.get("ipfs")?,
+        address: row.get("address")?,
+        version: row.get("version")?,
+        timestamp: row.get("timestamp")?,
+        space: row.get("space")?,
+        kind: row.get("type")?,
+        sig: row.get("sig")?,
+        receipt: row.get("receipt")?,
+        received: row.get("received")?,
+    })
+}
+
+impl<'a> Db<'a> {
+    pub fn new(conn: &'a Connection) -> Self {
+        Db { conn }
+    }
+
+    // ---- messages and blocks
+
+    pub fn message_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM messages WHERE id = ?1")?
+            .exists([id])?)
+    }
+
+    pub fn message(&self, id: &str) -> Result<Option<MessageRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT * FROM messages WHERE id = ?1")?
+            .query_row([id], message_from_row)
+            .optional()?)
+    }
+
+    pub fn insert_message(&self, row: &MessageRow) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO messages (id, ipfs, address, version, timestamp, space, type, sig, receipt, received)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                row.id, row.ipfs, row.address, row.version, row.timestamp, row.space, row.kind, row.sig, row.receipt,
+                row.received
+            ])?;
+        Ok(())
+    }
+
+    pub fn block(&self, cid: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT data FROM blocks WHERE cid = ?1")?
+            .query_row([cid], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn put_block(&self, cid: &str, data: &[u8]) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO blocks (cid, data) VALUES (?1, ?2)")?
+            .execute(params![cid, data])?;
+        Ok(())
+    }
+
+    pub fn message_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
+    }
+
+    // ---- spaces
+
+    pub fn controller(&self, space: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT controller FROM space_controllers WHERE space = ?1")?
+            .query_row([space], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_controller(
+        &self,
+        space: &str,
+        controller: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO space_controllers (space, controller, registered) VALUES (?1, ?2, ?3)
+             ON CONFLICT(space) DO UPDATE SET controller = excluded.controller, registered = excluded.registered",
+            params![space, controller, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn space(&self, id: &str) -> Result<Option<SpaceRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT * FROM spaces WHERE id = ?1")?
+            .query_row([id], |row| {
+                Ok(SpaceRow {
+                    id: row.get("id")?,
+                    settings: json_column(row, "settings")?,
+                    ipfs: row.get("ipfs")?,
+                    created: row.get("created")?,
+                    updated: row.get("updated")?,
+                    deleted: row.get("deleted")?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn upsert_space(
+        &self,
+        id: &str,
+        settings: &Value,
+        ipfs: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.prepare_cached(
+            "INSERT INTO spaces (id, settings, ipfs, created, updated, deleted) VALUES (?1, ?2, ?3, ?4, ?4, 0)
+             ON CONFLICT(id) DO UPDATE SET settings = excluded.settings, ipfs = excluded.ipfs, updated = excluded.updated, deleted = 0",
+        )?
+        .execute(params![id, settings.to_string(), ipfs, now])?;
+        Ok(())
+    }
+
+    pub fn delete_space(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE spaces SET deleted = 1, updated = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+
+    // ---- proposals
+
+    pub fn proposal(&self, id: &str) -> Result<Option<ProposalRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT * FROM proposals WHERE id = ?1 AND deleted = 0")?
+            .query_row([id], proposal_from_row)
+            .optional()?)
+    }
+
+    pub fn insert_proposal(&self, p: &ProposalRow) -> Result<(), StoreError> {
+        self.conn.prepare_cached(
+            "INSERT INTO proposals (id, ipfs, author, created, updated, space, network, symbol, type, strategies, validation,
+               plugins, title, body, discussion, choices, labels, start, end, snapshot, quorum, quorum_type, privacy, app,
+               flagged, votes, scores_state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
+               ?23, ?24, ?25, ?26, ?27)",
+        )?
+        .execute(params![
+            p.id,
+            p.ipfs,
+            p.author,
+            p.created,
+            p.updated,
+            p.space,
+            p.network,
+            p.symbol,
+            p.kind,
+            p.strategies.to_string(),
+            p.validation.to_string(),
+            p.plugins.to_string(),
+            p.title,
+            p.body,
+            p.discussion,
+            serde_json::to_string(&p.choices)?,
+            serde_json::to_string(&p.labels)?,
+            p.start,
+            p.end,
+            p.snapshot,
+            p.quorum,
+            p.quorum_type,
+            p.privacy,
+            p.app,
+            p.flagged,
+            p.votes,
+            p.scores_state
+        ])?;
+        Ok(())
+    }
+
+    /// Rewrites the editable fields of a proposal that has not started.
+    pub fn update_proposal(&self, p: &ProposalRow) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE proposals SET ipfs = ?2, updated = ?3, type = ?4, title = ?5, body = ?6, discussion = ?7, choices = ?8,
+               labels = ?9, plugins = ?10, privacy = ?11 WHERE id = ?1",
+            params![
+                p.id,
+                p.ipfs,
+                p.updated,
+                p.kind,
+                p.title,
+                p.body,
+                p.discussion,
+                serde_json::to_string(&p.choices)?,
+                serde_json::to_string(&p.labels)?,
+                p.plugins.to_string(),
+                p.privacy
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_proposal(&self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE proposals SET deleted = 1 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub fn flag_proposal(&self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE proposals SET flagged = 1 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    // ---- votes
+
+    /// The `(id, created)` of a voter's current vote, if any.
+    pub fn current_vote(
+        &self,
+        voter: &str,
+        space: &str,
+        proposal: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, created FROM votes WHERE voter = ?1 AND space = ?2 AND proposal = ?3",
+            )?
+            .query_row(params![voter, space, proposal], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// Inserts a first vote or replaces the voter's earlier one; a first vote
+    /// also counts towards the proposal's `votes`.
+    pub fn put_vote(&self, v: &VoteRow, replaces: bool) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO votes (id, ipfs, voter, created, space, proposal, choice, reason, app, metadata, vp,
+                   vp_by_strategy, vp_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT(voter, space, proposal) DO UPDATE SET id = excluded.id, ipfs = excluded.ipfs,
+                   created = excluded.created, choice = excluded.choice, reason = excluded.reason, app = excluded.app,
+                   metadata = excluded.metadata, vp = excluded.vp, vp_by_strategy = excluded.vp_by_strategy,
+                   vp_state = excluded.vp_state",
+            )?
+            .execute(params![
+                v.id,
+                v.ipfs,
+                v.voter,
+                v.created,
+                v.space,
+                v.proposal,
+                v.choice.to_string(),
+                v.reason,
+                v.app,
+                v.metadata.to_string(),
+                v.vp,
+                serde_json::to_string(&v.vp_by_strategy)?,
+                v.vp_state
+            ])?;
+        if !replaces {
+            self.conn
+                .prepare_cached("UPDATE proposals SET votes = votes + 1 WHERE id = ?1")?
+                .execute([&v.proposal])?;
+        }
+        Ok(())
+    }
+
+    /// A page of a proposal's votes; ties are broken by id ascending.
+    pub fn votes(&self, proposal: &str, page: &VotePage) -> Result<Vec<VoteRow>, StoreError> {
+        let column = match page.order {
+            VoteOrder::Created => "created",
+            VoteOrder::Vp => "vp",
+        };
+        let direction = if page.descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT * FROM votes WHERE proposal = ?1 AND (?2 IS NULL OR created >= ?2) AND (?3 IS NULL OR created < ?3)
+             ORDER BY {column} {direction}, id ASC LIMIT ?4 OFFSET ?5"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(
+                params![
+                    proposal,
+                    page.created_gte,
+                    page.created_lt,
+                    page.first,
+                    page.skip
+                ],
+                vote_from_row,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    // ---- aliases
+
+    /// The main address an alias is linked to and when.
+    pub fn alias(&self, alias: &str) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT address, created FROM aliases WHERE alias = ?1")?
+            .query_row([alias], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    pub fn put_alias(
+        &self,
+        address: &str,
+        alias: &str,
+        created: i64,
+        id: &str,
+        ipfs: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO aliases (address, alias, created, id, ipfs) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(alias) DO UPDATE SET created = excluded.created, id = excluded.id, ipfs = excluded.ipfs",
+            params![address, alias, created, id, ipfs],
+        )?;
+        Ok(())
+    }
+
+    // ---- follows, subscriptions, profiles, statements
+
+    pub fn follows(&self, follower: &str, space: &str, network: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM follows WHERE follower = ?1 AND space = ?2 AND network = ?3",
+            )?
+            .exists(params![follower, space, network])?)
+    }
+
+    pub fn follow_count(&self, follower: &str) -> Result<usize, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM follows WHERE follower = ?1",
+            [follower],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    pub fn put_follow(
+        &self,
+        id: &str,
+        ipfs: &str,
+        follower: &str,
+        space: &str,
+        network: &str,
+        created: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO follows (id, ipfs, follower, space, network, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, ipfs, follower, space, network, created],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_follow(
+        &self,
+        follower: &str,
+        space: &str,
+        network: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM follows WHERE follower = ?1 AND space = ?2 AND network = ?3",
+            params![follower, space, network],
+        )?;
+        Ok(())
+    }
+
+    pub fn put_subscription(
+        &self,
+        id: &str,
+        ipfs: &str,
+        address: &str,
+        space: &str,
+        created: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO subscriptions (id, ipfs, address, space, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, ipfs, address, space, created],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_subscription(&self, address: &str, space: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM subscriptions WHERE address = ?1 AND space = ?2",
+            params![address, space],
+        )?;
+        Ok(())
+    }
+
+    pub fn put_profile(
+        &self,
+        id: &str,
+        ipfs: &str,
+        profile: &Value,
+        created: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO users (id, ipfs, profile, created) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET ipfs = excluded.ipfs, profile = excluded.profile",
+            params![id, ipfs, profile.to_string(), created],
+        )?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_statement(
+        &self,
+        id: &str,
+        ipfs: &str,
+        delegate: &str,
+        space: &str,
+        network: &str,
+        fields: [&str; 4],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let [about, statement, discourse, status] = fields;
+        self.conn.execute(
+            "INSERT INTO statements (id, ipfs, delegate, space, network, about, statement, discourse, status, created, updated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+             ON CONFLICT(delegate, space, network) DO UPDATE SET id = excluded.id, ipfs = excluded.ipfs, about = excluded.about,
+               statement = excluded.statement, discourse = excluded.discourse, status = excluded.status, updated = excluded.updated",
+            params![id, ipfs, delegate, space, network, about, statement, discourse, status, now],
+        )?;
+        Ok(())
+    }
+
+    // ---- balance snapshots
+
+    /// Balances (decimal base units) of `addresses` at an imported snapshot, in
+    /// order, `None` for an address without a row. `Ok(None)` when no snapshot
+    /// of this (network, token, block) was imported.
+    pub fn balances(
+        &self,
+        network: &str,
+        token: &str,
+        block: u64,
+        addresses: &[String],
+    ) -> Result<Option<Vec<Option<String>>>, StoreError> {
+        let block = i64::try_from(block).unwrap_or(i64::MAX);
+        let imported = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM balance_imports WHERE network = ?1 AND token = ?2 AND block = ?3",
+            )?
+            .exists(params![network, token, block])?;
+        if !imported {
+            return Ok(None);
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT balance FROM balances WHERE network = ?1 AND token = ?2 AND block = ?3 AND address = ?4",
+        )?;
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            out.push(
+                statement
+                    .query_row(params![network, token, block, address], |r| r.get(0))
+                    .optional()?,
+            );
+        }
+        Ok(Some(out))
+    }
+
+    /// Replaces the snapshot of (network, token, block) with `rows`.
+    pub fn import_balances(
+        &self,
+        network: &str,
+        token: &str,
+        block: u64,
+        rows: &[(String, String)],
+        cid: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let block = i64::try_from(block).unwrap_or(i64::MAX);
+        self.conn.execute(
+            "DELETE FROM balances WHERE network = ?1 AND token = ?2 AND block = ?3",
+            params![network, token, block],
+        )?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO balances (network, token, block, address, balance) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (address, balance) in rows {
+            insert.execute(params![network, token, block, address, balance])?;
+        }
+        self.conn.execute(
+            "INSERT OR REPLACE INTO balance_imports (network, token, block, holders, cid, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![network, token, block, rows.len() as i64, cid, now],
+        )?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`'s verdict (`ok` when healthy).
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,126 @@
+//! SQLite storage: the only module that writes SQL.
+//!
+//! One file in WAL mode. Reads come from a pool of read-only connections;
+//! every write of the server goes through the single [`writer`] thread, which
+//! commits messages in groups and acknowledges each only after its group's
+//! transaction is durable. Migrations are append-only files applied in order
+//! under `PRAGMA user_version`.
+
+mod db;
+pub mod writer;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+
+pub use db::{Db, MessageRow, ProposalRow, SpaceRow, VoteOrder, VotePage, VoteRow};
+
+/// Storage failures. They surface to clients as `server_error`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("stored JSON is corrupt: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the writer thread has stopped")]
+    WriterGone,
+}
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_core.sql")];
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database file and its read pool.
+#[derive(Clone)]
+pub struct Store {
+    path: std::path::PathBuf,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut conn = open_writer(path)?;
+        migrate(&mut conn)?;
+        drop(conn);
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|conn| conn.busy_timeout(BUSY_TIMEOUT));
+        let readers = r2d2::Pool::builder().max_size(16).build(manager)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            readers,
+        })
+    }
+
+    /// A pooled read-only connection.
+    pub fn reader(&self) -> Result<Reader, StoreError> {
+        Ok(Reader(self.readers.get()?))
+    }
+
+    /// A new read-write connection, for the writer thread and for CLI commands
+    /// that change the store while a server may be running.
+    pub fn write_connection(&self) -> Result<Connection, StoreError> {
+        open_writer(&self.path)
+    }
+}
+
+/// A pooled read-only connection; [`Reader::db`] gives the typed queries.
+pub struct Reader(r2d2::PooledConnection<SqliteConnectionManager>);
+
+impl Reader {
+    pub fn db(&self) -> Db<'_> {
+        Db::new(&self.0)
+    }
+}
+
+fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    // busy_timeout first: other connections may be opening at the same moment.
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a commit is on disk before the writer acknowledges it.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_reopen_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votehub.sqlite");
+        Store::open(&path).unwrap();
+        let store = Store::open(&path).unwrap();
+        let conn = store.write_connection().unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

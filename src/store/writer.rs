@@ -1,0 +1,108 @@
+//! The single writer: group commit with acknowledgement after durability.
+//!
+//! Jobs queue on a bounded channel. The writer thread takes every job waiting
+//! (up to a batch limit), runs each inside its own savepoint of one
+//! transaction, and commits the transaction once: one fsync for the group. A
+//! job that is refused rolls back its savepoint only. Replies are sent after
+//! the commit returned, so an acknowledged message is on disk, and a failed
+//! commit reports every job of the group as failed.
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use super::Db;
+use crate::rejection::Rejection;
+
+/// The work of one message inside the writer's transaction.
+pub type Apply = Box<dyn FnOnce(&Db<'_>) -> Result<(), Rejection> + Send>;
+
+struct Job {
+    apply: Apply,
+    reply: oneshot::Sender<Result<(), Rejection>>,
+}
+
+/// A handle to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`. It stops when every handle is dropped.
+    pub fn spawn(conn: Connection, max_batch: usize) -> std::io::Result<Writer> {
+        let (jobs, queue) = mpsc::channel(max_batch.max(1) * 4);
+        std::thread::Builder::new()
+            .name("votehub-writer".into())
+            .spawn(move || run(conn, queue, max_batch.max(1)))?;
+        Ok(Writer { jobs })
+    }
+
+    /// Runs `apply` in the next group and waits until that group is durable.
+    pub async fn submit(&self, apply: Apply) -> Result<(), Rejection> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { apply, reply })
+            .await
+            .map_err(|_| Rejection::Internal("writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Rejection::Internal("writer dropped a job".into()))?
+    }
+}
+
+fn run(mut conn: Connection, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut conn, &mut batch);
+    }
+}
+
+fn commit_group(conn: &mut Connection, batch: &mut Vec<Job>) {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(err) => {
+            tracing::error!(%err, "cannot begin a write transaction");
+            for job in batch.drain(..) {
+                let _ = job.reply.send(Err(Rejection::Internal(err.to_string())));
+            }
+            return;
+        }
+    };
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch.drain(..) {
+        let outcome = match tx.savepoint() {
+            Ok(mut savepoint) => {
+                let result = (job.apply)(&Db::new(&savepoint));
+                let result = match result {
+                    Ok(()) => savepoint
+                        .commit()
+                        .map_err(|err| Rejection::Internal(err.to_string())),
+                    Err(rejection) => {
+                        let _ = savepoint.rollback();
+                        Err(rejection)
+                    }
+                };
+                result
+            }
+            Err(err) => Err(Rejection::Internal(err.to_string())),
+        };
+        outcomes.push((job.reply, outcome));
+    }
+    if let Err(err) = tx.commit() {
+        tracing::error!(%err, "group commit failed");
+        for (reply, _) in outcomes {
+            let _ = reply.send(Err(Rejection::Internal(err.to_string())));
+        }
+        return;
+    }
+    for (reply, outcome) in outcomes {
+        let _ = reply.send(outcome);
+    }
+}

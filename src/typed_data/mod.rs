@@ -1,0 +1,490 @@
+//! EIP-712 for Snapshot messages: which kind a `types` object is, and the digest
+//! (the message id) of `(domain, types, message)`.
+//!
+//! The kind is found as Snapshot's sequencer finds it: `types` without
+//! `EIP712Domain`, serialised in the order received, hashed with sha256 and
+//! looked up in a whitelist. A hit means the client's `types` are byte-identical
+//! to one known schema, so everything after the lookup works from that schema,
+//! never from client input. Every value is checked against its field type
+//! before ethers-core hashes it, because ethers-core panics on a 33-byte
+//! `bytes32` and mis-hashes short ones.
+
+mod schemas;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use ethers_core::types::transaction::eip712::{EIP712Domain, Eip712, Eip712DomainType, TypedData};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The sequencer's name for each kind of signed message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Settings,
+    Proposal,
+    UpdateProposal,
+    FlagProposal,
+    DeleteProposal,
+    Vote,
+    VoteArray,
+    VoteString,
+    Follow,
+    Unfollow,
+    Subscribe,
+    Unsubscribe,
+    Profile,
+    Statement,
+    Alias,
+    DeleteSpace,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 16] = [
+        Kind::Settings,
+        Kind::Proposal,
+        Kind::UpdateProposal,
+        Kind::FlagProposal,
+        Kind::DeleteProposal,
+        Kind::Vote,
+        Kind::VoteArray,
+        Kind::VoteString,
+        Kind::Follow,
+        Kind::Unfollow,
+        Kind::Subscribe,
+        Kind::Unsubscribe,
+        Kind::Profile,
+        Kind::Statement,
+        Kind::Alias,
+        Kind::DeleteSpace,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Settings => "settings",
+            Kind::Proposal => "proposal",
+            Kind::UpdateProposal => "update-proposal",
+            Kind::FlagProposal => "flag-proposal",
+            Kind::DeleteProposal => "delete-proposal",
+            Kind::Vote => "vote",
+            Kind::VoteArray => "vote-array",
+            Kind::VoteString => "vote-string",
+            Kind::Follow => "follow",
+            Kind::Unfollow => "unfollow",
+            Kind::Subscribe => "subscribe",
+            Kind::Unsubscribe => "unsubscribe",
+            Kind::Profile => "profile",
+            Kind::Statement => "statement",
+            Kind::Alias => "alias",
+            Kind::DeleteSpace => "delete-space",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// True for the three vote kinds, which the sequencer stores as `vote`.
+    pub fn is_vote(self) -> bool {
+        matches!(self, Kind::Vote | Kind::VoteArray | Kind::VoteString)
+    }
+}
+
+/// The EIP-712 type of one message field, as the whitelisted schemas use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Address,
+    String,
+    Bytes32,
+    Uint(u32),
+    StringArray,
+    Uint32Array,
+}
+
+impl FieldType {
+    fn parse(name: &str) -> Option<FieldType> {
+        Some(match name {
+            "address" => FieldType::Address,
+            "string" => FieldType::String,
+            "bytes32" => FieldType::Bytes32,
+            "uint32" => FieldType::Uint(32),
+            "uint64" => FieldType::Uint(64),
+            "string[]" => FieldType::StringArray,
+            "uint32[]" => FieldType::Uint32Array,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Address => "address",
+            FieldType::String => "string",
+            FieldType::Bytes32 => "bytes32",
+            FieldType::Uint(32) => "uint32",
+            FieldType::Uint(_) => "uint64",
+            FieldType::StringArray => "string[]",
+            FieldType::Uint32Array => "uint32[]",
+        }
+    }
+}
+
+/// One whitelisted schema: its kind, primary type and fields in signed order.
+#[derive(Debug)]
+pub struct Schema {
+    pub kind: Kind,
+    pub primary: String,
+    pub fields: Vec<(String, FieldType)>,
+    /// Whether today's snapshot.js client signs with this schema.
+    pub current: bool,
+    types: BTreeMap<String, Vec<Eip712DomainType>>,
+}
+
+impl Schema {
+    /// Parses `Primary(type name,type name,...)`.
+    fn from_encode_type(kind: Kind, encode_type: &str, current: bool) -> Option<Schema> {
+        let (primary, rest) = encode_type.split_once('(')?;
+        let inner = rest.strip_suffix(')')?;
+        let mut fields = Vec::new();
+        for member in inner.split(',') {
+            let (ty, name) = member.split_once(' ')?;
+            fields.push((name.to_string(), FieldType::parse(ty)?));
+        }
+        let declared = fields
+            .iter()
+            .map(|(name, ty)| Eip712DomainType {
+                name: name.clone(),
+                r#type: ty.as_str().to_string(),
+            })
+            .collect();
+        let types = BTreeMap::from([(primary.to_string(), declared)]);
+        Some(Schema {
+            kind,
+            primary: primary.to_string(),
+            fields,
+            current,
+            types,
+        })
+    }
+
+    /// The compact `types` JSON whose sha256 identifies this schema.
+    fn types_json(&self) -> String {
+        let fields: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|(name, ty)| {
+                let mut field = Map::new();
+                field.insert("name".into(), Value::String(name.clone()));
+                field.insert("type".into(), Value::String(ty.as_str().into()));
+                Value::Object(field)
+            })
+            .collect();
+        let mut types = Map::new();
+        types.insert(self.primary.clone(), Value::Array(fields));
+        Value::Object(types).to_string()
+    }
+
+    /// The `types` object a client sends for this schema.
+    pub fn types_value(&self) -> Value {
+        serde_json::from_str(&self.types_json()).unwrap_or_default()
+    }
+
+    /// The declared type of a field, if the schema signs it.
+    pub fn field(&self, name: &str) -> Option<FieldType> {
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, ty)| *ty)
+    }
+}
+
+static SCHEMAS: LazyLock<HashMap<String, Schema>> = LazyLock::new(|| {
+    schemas::SCHEMAS
+        .iter()
+        .filter_map(|(kind, encode_type, hash, current)| {
+            let schema = Schema::from_encode_type(Kind::parse(kind)?, encode_type, *current)?;
+            Some((hash.to_string(), schema))
+        })
+        .collect()
+});
+
+/// The schema today's snapshot.js signs a kind with.
+pub fn current(kind: Kind) -> Option<&'static Schema> {
+    SCHEMAS
+        .values()
+        .find(|schema| schema.kind == kind && schema.current)
+}
+
+/// sha256 (lowercase hex) of `types` without `EIP712Domain`, serialised in the
+/// received key order with no whitespace, as `JSON.stringify` does.
+pub fn types_hash(types: &Map<String, Value>) -> String {
+    let mut without_domain = Map::new();
+    for (name, fields) in types {
+        if name != "EIP712Domain" {
+            without_domain.insert(name.clone(), fields.clone());
+        }
+    }
+    hex::encode(Sha256::digest(
+        Value::Object(without_domain).to_string().as_bytes(),
+    ))
+}
+
+/// The whitelisted schema that `types` is, or `None` (Snapshot's `wrong types`).
+pub fn lookup(types: &Map<String, Value>) -> Option<&'static Schema> {
+    SCHEMAS.get(&types_hash(types))
+}
+
+/// Why typed data cannot be hashed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TypedDataError {
+    #[error("field `{0}` is declared but missing")]
+    Missing(String),
+    #[error("field `{field}` is not a valid {ty}")]
+    Value { field: String, ty: &'static str },
+    #[error("domain field `{0}` is not supported or malformed")]
+    Domain(String),
+    #[error("the EIP-712 encoder failed: {0}")]
+    Encoder(String),
+}
+
+/// The EIP-712 digest of a Snapshot message under a whitelisted schema.
+pub fn digest(
+    schema: &Schema,
+    domain: &Map<String, Value>,
+    message: &Map<String, Value>,
+) -> Result<[u8; 32], TypedDataError> {
+    let domain = parse_domain(domain)?;
+    let mut signed = BTreeMap::new();
+    for (name, ty) in &schema.fields {
+        let value = message
+            .get(name)
+            .ok_or_else(|| TypedDataError::Missing(name.clone()))?;
+        if !value_fits(*ty, value) {
+            return Err(TypedDataError::Value {
+                field: name.clone(),
+                ty: ty.as_str(),
+            });
+        }
+        signed.insert(name.clone(), value.clone());
+    }
+    let typed = TypedData {
+        domain,
+        types: schema.types.clone(),
+        primary_type: schema.primary.clone(),
+        message: signed,
+    };
+    // Second line of defence: the guards above should make this unreachable.
+    std::panic::catch_unwind(|| typed.encode_eip712())
+        .map_err(|_| TypedDataError::Encoder("panicked".into()))?
+        .map_err(|err| TypedDataError::Encoder(err.to_string()))
+}
+
+/// The digest of arbitrary EIP-712 typed data (with `primaryType`), for
+/// `votehub sign` and the specification's own test vectors. Not used on the
+/// ingest path, which only hashes whitelisted schemas.
+pub fn digest_any(typed: &Value) -> Result<[u8; 32], TypedDataError> {
+    let typed: TypedData = serde_json::from_value(typed.clone())
+        .map_err(|err| TypedDataError::Encoder(err.to_string()))?;
+    std::panic::catch_unwind(|| typed.encode_eip712())
+        .map_err(|_| TypedDataError::Encoder("panicked".into()))?
+        .map_err(|err| TypedDataError::Encoder(err.to_string()))
+}
+
+fn parse_domain(domain: &Map<String, Value>) -> Result<EIP712Domain, TypedDataError> {
+    let mut parsed = EIP712Domain {
+        name: None,
+        version: None,
+        chain_id: None,
+        verifying_contract: None,
+        salt: None,
+    };
+    for (key, value) in domain {
+        let bad = || TypedDataError::Domain(key.clone());
+        match key.as_str() {
+            "name" => parsed.name = Some(value.as_str().ok_or_else(bad)?.to_string()),
+            "version" => parsed.version = Some(value.as_str().ok_or_else(bad)?.to_string()),
+            "chainId" => {
+                if !value_fits(FieldType::Uint(64), value) {
+                    return Err(bad());
+                }
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                parsed.chain_id =
+                    Some(ethers_core::types::U256::from_dec_str(&text).map_err(|_| bad())?);
+            }
+            "verifyingContract" => {
+                let text = value.as_str().ok_or_else(bad)?;
+                let address = crate::signature::Address::parse_any(text).map_err(|_| bad())?;
+                parsed.verifying_contract = Some(ethers_core::types::H160(*address.as_bytes()));
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Whether a JSON value is acceptable for a field type, checked strictly so
+/// that the encoder is never handed a value it would mis-hash or panic on.
+pub fn value_fits(ty: FieldType, value: &Value) -> bool {
+    match ty {
+        FieldType::String => value.is_string(),
+        FieldType::Address => value
+            .as_str()
+            .is_some_and(|text| crate::signature::Address::parse_any(text).is_ok()),
+        FieldType::Bytes32 => value.as_str().is_some_and(|text| {
+            text.strip_prefix("0x")
+                .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        }),
+        FieldType::Uint(bits) => {
+            uint_value(value).is_some_and(|n| bits >= 64 || n < (1u64 << bits))
+        }
+        FieldType::StringArray => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string)),
+        FieldType::Uint32Array => value.as_array().is_some_and(|items| {
+            items
+                .iter()
+                .all(|item| value_fits(FieldType::Uint(32), item))
+        }),
+    }
+}
+
+/// A non-negative integer given as a JSON integer or a decimal string, as
+/// ethers.js accepts it; floats, negatives, exponents and hex are refused.
+pub fn uint_value(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text)
+            if !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            text.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_whitelisted_schema_hashes_to_its_table_entry() {
+        assert_eq!(schemas::SCHEMAS.len(), 72);
+        assert_eq!(SCHEMAS.len(), 72, "every encodeType parses");
+        for kind in Kind::ALL {
+            assert!(current(kind).is_some(), "{kind:?} has a current schema");
+        }
+        for (hash, schema) in SCHEMAS.iter() {
+            let computed = hex::encode(Sha256::digest(schema.types_json().as_bytes()));
+            assert_eq!(&computed, hash, "{}", schema.primary);
+        }
+    }
+
+    #[test]
+    fn key_order_inside_a_field_matters() {
+        let good: Map<String, Value> = serde_json::from_str(
+            r#"{"Subscribe":[{"name":"from","type":"address"},{"name":"space","type":"string"},{"name":"timestamp","type":"uint64"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(lookup(&good).unwrap().kind, Kind::Subscribe);
+        let swapped: Map<String, Value> = serde_json::from_str(
+            r#"{"Subscribe":[{"type":"address","name":"from"},{"name":"space","type":"string"},{"name":"timestamp","type":"uint64"}]}"#,
+        )
+        .unwrap();
+        assert!(lookup(&swapped).is_none());
+    }
+
+    #[test]
+    fn eip712_domain_entry_is_ignored_by_the_lookup() {
+        let with_domain: Map<String, Value> = serde_json::from_str(
+            r#"{"EIP712Domain":[{"name":"name","type":"string"}],"Subscribe":[{"name":"from","type":"address"},{"name":"space","type":"string"},{"name":"timestamp","type":"uint64"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(lookup(&with_domain).unwrap().kind, Kind::Subscribe);
+    }
+
+    #[test]
+    fn mail_example_of_the_specification() {
+        let vector: Value =
+            serde_json::from_str(include_str!("../../fixtures/vectors/eip712-mail.json")).unwrap();
+        let mut types = vector["types_without_domain"].clone();
+        types["EIP712Domain"] = json!([
+            {"name":"name","type":"string"},{"name":"version","type":"string"},
+            {"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}
+        ]);
+        let typed = json!({"domain": vector["domain"], "types": types, "primaryType": "Mail", "message": vector["message"]});
+        let digest = digest_any(&typed).unwrap();
+        assert_eq!(
+            format!("0x{}", hex::encode(digest)),
+            vector["digest"].as_str().unwrap()
+        );
+        let sig = crate::signature::decode_hex_sig(vector["sig"].as_str().unwrap()).unwrap();
+        let signer = crate::signature::recover(&digest, &sig).unwrap();
+        assert_eq!(signer.to_string(), vector["signer"].as_str().unwrap());
+    }
+
+    #[test]
+    fn hostile_values_are_refused_before_hashing() {
+        let types: Map<String, Value> = serde_json::from_str(
+            r#"{"Vote":[{"name":"from","type":"address"},{"name":"space","type":"string"},{"name":"timestamp","type":"uint64"},{"name":"proposal","type":"bytes32"},{"name":"choice","type":"uint32"}]}"#,
+        )
+        .unwrap();
+        let schema = lookup(&types).unwrap();
+        let domain: Map<String, Value> =
+            serde_json::from_value(json!({"name":"snapshot","version":"0.1.4"})).unwrap();
+        let message = |proposal: Value, choice: Value| -> Map<String, Value> {
+            serde_json::from_value(json!({
+                "from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","space":"s","timestamp":1,
+                "proposal": proposal, "choice": choice
+            }))
+            .unwrap()
+        };
+        let ok = format!("0x{}", "ab".repeat(32));
+        assert!(digest(schema, &domain, &message(json!(ok), json!(1))).is_ok());
+        for (proposal, choice) in [
+            (json!(format!("0x{}", "ab".repeat(33))), json!(1)),
+            (json!("0x1234"), json!(1)),
+            (json!(ok), json!(4294967296u64)),
+            (json!(ok), json!(-1)),
+            (json!(ok), json!(1.5)),
+            (json!(ok), json!("1e3")),
+            (json!(ok), json!("0x10")),
+            (json!(ok), json!([1])),
+        ] {
+            assert!(
+                matches!(
+                    digest(schema, &domain, &message(proposal.clone(), choice.clone())),
+                    Err(TypedDataError::Value { .. })
+                ),
+                "{proposal} {choice}"
+            );
+        }
+        let mut missing = message(json!(ok), json!(1));
+        missing.remove("choice");
+        assert_eq!(
+            digest(schema, &domain, &missing),
+            Err(TypedDataError::Missing("choice".into()))
+        );
+    }
+
+    #[test]
+    fn uint_as_decimal_string_hashes_like_a_number() {
+        let types: Map<String, Value> = serde_json::from_str(
+            r#"{"Subscribe":[{"name":"from","type":"address"},{"name":"space","type":"string"},{"name":"timestamp","type":"uint64"}]}"#,
+        )
+        .unwrap();
+        let schema = lookup(&types).unwrap();
+        let domain: Map<String, Value> =
+            serde_json::from_value(json!({"name":"snapshot","version":"0.1.4"})).unwrap();
+        let with = |ts: Value| -> Map<String, Value> {
+            serde_json::from_value(json!({"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","space":"s","timestamp":ts}))
+                .unwrap()
+        };
+        assert_eq!(
+            digest(schema, &domain, &with(json!(1700000000))).unwrap(),
+            digest(schema, &domain, &with(json!("1700000000"))).unwrap()
+        );
+    }
+}

@@ -1,0 +1,795 @@
+//! Holds every strategy folder to the same contract, as Snapshot's
+//! `test/strategies/unit/strategy.test.ts` does: each folder under `src/` that
+//! has an `examples.json` is found at run time, and every example in it is
+//! scored against the imported balances it carries and compared with its
+//! expected scores, exactly.
+//!
+//! `cargo test -p votehub-strategies` is the only command an author runs.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use primitive_types::U256;
+use serde_json::Value;
+use votehub_strategies::{
+    find, scores, BalanceSource, SourceError, StrategyError, StrategySpec, REGISTRY,
+};
+
+/// The only `pattern` the schema checker below understands.
+const ADDRESS_PATTERN: &str = "^0x[a-fA-F0-9]{40}$";
+
+fn strategies_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every folder under `src/` that holds an `examples.json`, sorted.
+fn example_folders() -> Vec<PathBuf> {
+    let dir = strategies_dir();
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()));
+    let mut folders: Vec<PathBuf> = entries
+        .map(|entry| {
+            entry
+                .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+                .path()
+        })
+        .filter(|path| path.is_dir() && path.join("examples.json").is_file())
+        .collect();
+    folders.sort();
+    folders
+}
+
+fn folder_name(folder: &Path) -> String {
+    folder
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Balances imported for one network and block, as an example's `balances`
+/// gives them: token -> holder -> base units. Addresses match
+/// case-insensitively; a missing token (or another network or block) is a
+/// missing snapshot, a missing holder has zero.
+struct ExampleSource {
+    network: String,
+    block: u64,
+    balances: HashMap<String, HashMap<String, U256>>,
+}
+
+impl ExampleSource {
+    fn new(network: &str, block: u64, balances: Option<&Value>) -> Result<Self, String> {
+        let mut tokens = HashMap::new();
+        if let Some(balances) = balances {
+            let balances = balances
+                .as_object()
+                .ok_or("`balances` must be an object token -> holder -> amount")?;
+            for (token, holders) in balances {
+                let holders = holders.as_object().ok_or_else(|| {
+                    format!("`balances.{token}` must be an object holder -> amount")
+                })?;
+                let mut amounts = HashMap::new();
+                for (holder, amount) in holders {
+                    let amount = amount
+                        .as_str()
+                        .and_then(|text| U256::from_dec_str(text).ok())
+                        .ok_or_else(|| format!("`balances.{token}.{holder}` must be an integer in base units as a decimal string, not {amount}"))?;
+                    amounts.insert(holder.to_lowercase(), amount);
+                }
+                tokens.insert(token.to_lowercase(), amounts);
+            }
+        }
+        Ok(Self {
+            network: network.to_string(),
+            block,
+            balances: tokens,
+        })
+    }
+}
+
+impl BalanceSource for ExampleSource {
+    fn erc20_balances(
+        &self,
+        network: &str,
+        token: &str,
+        block: u64,
+        addresses: &[String],
+    ) -> Result<Vec<U256>, SourceError> {
+        let holders = self
+            .balances
+            .get(&token.to_lowercase())
+            .filter(|_| network == self.network && block == self.block)
+            .ok_or_else(|| SourceError::MissingSnapshot {
+                network: network.to_string(),
+                token: token.to_string(),
+                block,
+            })?;
+        Ok(addresses
+            .iter()
+            .map(|address| {
+                holders
+                    .get(&address.to_lowercase())
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn every_example_scores_as_expected() {
+    let folders = example_folders();
+    assert!(
+        !folders.is_empty(),
+        "no folder under {} has an examples.json",
+        strategies_dir().display()
+    );
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for folder in &folders {
+        let folder_name = folder_name(folder);
+        for problem in check_folder_files(folder) {
+            failures.push(format!("{folder_name}: {problem}"));
+        }
+        let examples = match read_json(&folder.join("examples.json")) {
+            Ok(Value::Array(examples)) if !examples.is_empty() => examples,
+            Ok(_) => {
+                failures.push(format!(
+                    "{folder_name}: examples.json must be a non-empty array of examples"
+                ));
+                continue;
+            }
+            Err(problem) => {
+                failures.push(format!("{folder_name}: {problem}"));
+                continue;
+            }
+        };
+        let schema = read_json(&folder.join("schema.json")).ok();
+        for (index, example) in examples.iter().enumerate() {
+            let label = example
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("(unnamed)");
+            for problem in check_example(&folder_name, schema.as_ref(), example) {
+                failures.push(format!(
+                    "{folder_name}: example #{index} \"{label}\": {problem}"
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s) in strategy examples:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(checked > 0, "no examples were checked");
+}
+
+#[test]
+fn every_registered_strategy_has_a_folder() {
+    for strategy in REGISTRY {
+        let folder = strategies_dir().join(strategy.name().replace('-', "_"));
+        for file in ["mod.rs", "README.md", "schema.json", "examples.json"] {
+            assert!(
+                folder.join(file).is_file(),
+                "strategy '{}' is in REGISTRY but {} is missing",
+                strategy.name(),
+                folder.join(file).display()
+            );
+        }
+    }
+}
+
+#[test]
+fn erc20_balance_of_without_a_snapshot_fails() {
+    let token = "0x6B175474E89094C44Da98b954EedeAC495271d0F";
+    let spec = StrategySpec {
+        name: "erc20-balance-of".into(),
+        network: None,
+        params: serde_json::json!({ "address": token, "decimals": 18 }),
+    };
+    let source = ExampleSource::new("1", 17_000_000, None).expect("empty source");
+    let addresses = ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".to_string()];
+    let error = scores(&[spec], "1", 17_000_000, &source, &addresses)
+        .expect_err("no snapshot was imported");
+    assert_eq!(
+        error,
+        StrategyError::Source {
+            strategy: "erc20-balance-of",
+            block: 17_000_000,
+            source: SourceError::MissingSnapshot {
+                network: "1".into(),
+                token: token.into(),
+                block: 17_000_000
+            },
+        }
+    );
+}
+
+#[test]
+fn keccak256_matches_known_digests() {
+    assert_eq!(
+        hex(&keccak256(b"")),
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    );
+    assert_eq!(
+        hex(&keccak256(b"abc")),
+        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+    );
+    assert!(is_checksummed("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+    assert!(!is_checksummed(
+        "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+    ));
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text =
+        std::fs::read_to_string(path).map_err(|error| format!("cannot read {name}: {error}"))?;
+    serde_json::from_str(&text).map_err(|error| format!("{name} is not valid JSON: {error}"))
+}
+
+/// The folder's `README.md` and `schema.json`.
+fn check_folder_files(folder: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !folder.join("mod.rs").is_file() {
+        problems.push("mod.rs is missing".to_string());
+    }
+    match std::fs::read_to_string(folder.join("README.md")) {
+        Ok(text) if !text.trim().is_empty() => {}
+        Ok(_) => problems.push("README.md is empty".to_string()),
+        Err(error) => problems.push(format!("README.md is missing: {error}")),
+    }
+    match read_json(&folder.join("schema.json")) {
+        Ok(schema) => {
+            if schema.get("type") != Some(&Value::from("object")) {
+                problems.push("schema.json must have \"type\": \"object\"".to_string());
+            }
+            if schema.get("$schema")
+                != Some(&Value::from("http://json-schema.org/draft-07/schema#"))
+            {
+                problems.push("schema.json must declare \"$schema\": \"http://json-schema.org/draft-07/schema#\"".to_string());
+            }
+            arrays_declare_items(&schema, "schema.json", &mut problems);
+        }
+        Err(problem) => problems.push(problem),
+    }
+    problems
+}
+
+/// Snapshot's rule: every `"type": "array"` in a schema declares `items`.
+fn arrays_declare_items(schema: &Value, path: &str, problems: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("type") == Some(&Value::from("array")) && !map.contains_key("items") {
+                problems.push(format!("{path}: an array must declare `items`"));
+            }
+            for (key, value) in map {
+                arrays_declare_items(value, &format!("{path}/{key}"), problems);
+            }
+        }
+        Value::Array(values) => {
+            for (index, value) in values.iter().enumerate() {
+                arrays_declare_items(value, &format!("{path}/{index}"), problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Everything wrong with one example.
+fn check_example(folder_name: &str, schema: Option<&Value>, example: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for key in example
+        .as_object()
+        .map(|map| map.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        if ![
+            "name",
+            "strategy",
+            "network",
+            "addresses",
+            "snapshot",
+            "balances",
+            "expected",
+        ]
+        .contains(&key.as_str())
+        {
+            problems.push(format!("unknown key `{key}`"));
+        }
+    }
+    let spec: StrategySpec = match example.get("strategy").cloned().map(serde_json::from_value) {
+        Some(Ok(spec)) => spec,
+        Some(Err(error)) => {
+            return vec![format!(
+                "`strategy` must be {{name, network?, params}}: {error}"
+            )]
+        }
+        None => return vec!["`strategy` is missing".to_string()],
+    };
+
+    // The name.
+    if spec.name.is_empty()
+        || !spec
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        problems.push(format!(
+            "strategy name '{}' must be lowercase [a-z0-9-]",
+            spec.name
+        ));
+    }
+    let folder_as_name = folder_name.replace('_', "-");
+    if spec.name != folder_as_name {
+        problems.push(format!(
+            "strategy name '{}' must equal the folder name as '{folder_as_name}'",
+            spec.name
+        ));
+    }
+    if find(&spec.name).is_none() {
+        problems.push(format!(
+            "strategy '{}' is not in REGISTRY (src/lib.rs)",
+            spec.name
+        ));
+        return problems;
+    }
+
+    // The params against schema.json.
+    if let Some(schema) = schema {
+        validate(schema, &spec.params, "params", &mut problems);
+    }
+
+    // Network, snapshot, addresses.
+    let Some(network) = example.get("network").and_then(Value::as_str) else {
+        problems.push("`network` must be a chain id string such as \"1\"".to_string());
+        return problems;
+    };
+    let Some(snapshot) = example
+        .get("snapshot")
+        .and_then(Value::as_u64)
+        .filter(|block| *block > 0)
+    else {
+        problems.push("`snapshot` must be a past block number".to_string());
+        return problems;
+    };
+    let addresses: Vec<String> = match example.get("addresses").and_then(Value::as_array) {
+        Some(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        None => {
+            problems.push("`addresses` must be an array".to_string());
+            return problems;
+        }
+    };
+    if !(3..=20).contains(&addresses.len()) {
+        problems.push(format!(
+            "{} addresses; an example has 3 to 20",
+            addresses.len()
+        ));
+    }
+    for address in &addresses {
+        if !is_checksummed(address) {
+            problems.push(format!("address {address} is not a checksummed address"));
+        }
+    }
+    let mut unique = addresses
+        .iter()
+        .map(|a| a.to_lowercase())
+        .collect::<Vec<_>>();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != addresses.len() {
+        problems.push("`addresses` lists an address twice".to_string());
+    }
+
+    // Expected scores: one number per address, no more.
+    let Some(expected) = example.get("expected").and_then(Value::as_object) else {
+        problems.push("`expected` must be an object address -> score".to_string());
+        return problems;
+    };
+    let expected_scores: Vec<Option<f64>> = addresses
+        .iter()
+        .map(|address| expected.get(address).and_then(Value::as_f64))
+        .collect();
+    for (address, score) in addresses.iter().zip(&expected_scores) {
+        if score.is_none() {
+            problems.push(format!("`expected` has no number for {address}"));
+        }
+    }
+    for key in expected.keys() {
+        if !addresses.contains(key) {
+            problems.push(format!(
+                "`expected` names {key}, which is not in `addresses`"
+            ));
+        }
+    }
+
+    // Score the batch.
+    let effective_network = spec.network.clone().unwrap_or_else(|| network.to_string());
+    let source = match ExampleSource::new(&effective_network, snapshot, example.get("balances")) {
+        Ok(source) => source,
+        Err(problem) => {
+            problems.push(problem);
+            return problems;
+        }
+    };
+    let specs = [spec];
+    let batch = match scores(&specs, network, snapshot, &source, &addresses) {
+        Ok(mut per_strategy) if per_strategy.len() == 1 => per_strategy.remove(0),
+        Ok(per_strategy) => {
+            problems.push(format!(
+                "scores returned {} vectors for 1 strategy",
+                per_strategy.len()
+            ));
+            return problems;
+        }
+        Err(error) => {
+            problems.push(format!("scoring failed: {error}"));
+            return problems;
+        }
+    };
+    if batch.len() != addresses.len() {
+        problems.push(format!(
+            "{} scores for {} addresses",
+            batch.len(),
+            addresses.len()
+        ));
+        return problems;
+    }
+    for ((address, score), expected) in addresses.iter().zip(&batch).zip(&expected_scores) {
+        if !score.is_finite() || *score < 0.0 {
+            problems.push(format!(
+                "{address}: score {score:?} is not a finite non-negative number"
+            ));
+        }
+        // Exact: the same bits, so 0.30000000000000004 is not 0.3.
+        if let Some(expected) = expected.filter(|expected| expected.to_bits() != score.to_bits()) {
+            problems.push(format!("{address}: score {score:?}, expected {expected:?}"));
+        }
+    }
+    if !batch.iter().any(|score| *score > 0.0) {
+        problems.push("no score is positive; at least one address must have power".to_string());
+    }
+
+    // A voter's power must not depend on the other addresses in the batch.
+    for (address, in_batch) in addresses.iter().zip(&batch) {
+        match scores(
+            &specs,
+            network,
+            snapshot,
+            &source,
+            std::slice::from_ref(address),
+        ) {
+            Ok(alone) if alone.len() == 1 && alone[0].len() == 1 => {
+                if alone[0][0].to_bits() != in_batch.to_bits() {
+                    problems.push(format!(
+                        "{address}: scored alone {:?}, in the batch {in_batch:?}",
+                        alone[0][0]
+                    ));
+                }
+            }
+            Ok(alone) => problems.push(format!("{address}: scored alone returned {alone:?}")),
+            Err(error) => problems.push(format!("{address}: scoring alone failed: {error}")),
+        }
+    }
+    problems
+}
+
+/// A small JSON Schema (draft-07) checker for the keywords strategy schemas
+/// use. An unknown keyword is reported, so that a schema never passes
+/// unchecked; extend this function when a schema needs a new keyword.
+fn validate(schema: &Value, value: &Value, path: &str, problems: &mut Vec<String>) {
+    let Some(schema) = schema.as_object() else {
+        if schema == &Value::Bool(false) {
+            problems.push(format!("{path} is not allowed by schema.json"));
+        }
+        return;
+    };
+    for (keyword, rule) in schema {
+        match keyword.as_str() {
+            "$schema" | "$comment" | "title" | "description" | "examples" | "default" => {}
+            "type" => {
+                let types: Vec<&str> = match rule {
+                    Value::String(name) => vec![name.as_str()],
+                    Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                if !types.iter().any(|name| has_type(value, name)) {
+                    problems.push(format!(
+                        "{path} must be of type {}, not {value}",
+                        types.join(" or ")
+                    ));
+                }
+            }
+            "required" => {
+                if let Some(object) = value.as_object() {
+                    for key in rule
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                    {
+                        if !object.contains_key(key) {
+                            problems.push(format!("{path}.{key} is required by schema.json"));
+                        }
+                    }
+                }
+            }
+            "properties" => {
+                if let (Some(object), Some(properties)) = (value.as_object(), rule.as_object()) {
+                    for (key, property) in properties {
+                        if let Some(item) = object.get(key) {
+                            validate(property, item, &format!("{path}.{key}"), problems);
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if let Some(object) = value.as_object() {
+                    let declared = schema.get("properties").and_then(Value::as_object);
+                    for (key, item) in object {
+                        if !declared.is_some_and(|properties| properties.contains_key(key)) {
+                            validate(rule, item, &format!("{path}.{key}"), problems);
+                        }
+                    }
+                }
+            }
+            "propertyNames" => {
+                if let Some(object) = value.as_object() {
+                    for key in object.keys() {
+                        validate(
+                            rule,
+                            &Value::from(key.as_str()),
+                            &format!("{path} key {key}"),
+                            problems,
+                        );
+                    }
+                }
+            }
+            "items" => {
+                for (index, item) in value.as_array().into_iter().flatten().enumerate() {
+                    validate(rule, item, &format!("{path}[{index}]"), problems);
+                }
+            }
+            "minItems" | "maxItems" => {
+                if let (Some(items), Some(bound)) = (value.as_array(), rule.as_u64()) {
+                    let fits = if keyword == "minItems" {
+                        items.len() as u64 >= bound
+                    } else {
+                        items.len() as u64 <= bound
+                    };
+                    if !fits {
+                        problems.push(format!(
+                            "{path} has {} items; {keyword} is {bound}",
+                            items.len()
+                        ));
+                    }
+                }
+            }
+            "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
+                if let (Some(number), Some(bound)) = (value.as_f64(), rule.as_f64()) {
+                    let fits = match keyword.as_str() {
+                        "minimum" => number >= bound,
+                        "maximum" => number <= bound,
+                        "exclusiveMinimum" => number > bound,
+                        _ => number < bound,
+                    };
+                    if !fits {
+                        problems.push(format!("{path} is {number}; {keyword} is {bound}"));
+                    }
+                }
+            }
+            "minLength" | "maxLength" => {
+                if let (Some(text), Some(bound)) = (value.as_str(), rule.as_u64()) {
+                    let length = text.chars().count() as u64;
+                    let fits = if keyword == "minLength" {
+                        length >= bound
+                    } else {
+                        length <= bound
+                    };
+                    if !fits {
+                        problems.push(format!(
+                            "{path} has {length} characters; {keyword} is {bound}"
+                        ));
+                    }
+                }
+            }
+            "pattern" => {
+                if let Some(text) = value.as_str() {
+                    if rule.as_str() != Some(ADDRESS_PATTERN) {
+                        problems.push(format!("schema.json pattern {rule} is not supported by tests/examples.rs; extend it"));
+                    } else if !is_address(text) {
+                        problems.push(format!("{path} ({text}) does not match {ADDRESS_PATTERN}"));
+                    }
+                }
+            }
+            "enum" => {
+                if !rule
+                    .as_array()
+                    .is_some_and(|allowed| allowed.contains(value))
+                {
+                    problems.push(format!("{path} ({value}) is not one of {rule}"));
+                }
+            }
+            "oneOf" | "anyOf" => {
+                let branches = rule.as_array().map(Vec::as_slice).unwrap_or_default();
+                let matching = branches
+                    .iter()
+                    .filter(|branch| {
+                        let mut branch_problems = Vec::new();
+                        validate(branch, value, path, &mut branch_problems);
+                        branch_problems.is_empty()
+                    })
+                    .count();
+                let fits = if keyword == "oneOf" {
+                    matching == 1
+                } else {
+                    matching >= 1
+                };
+                if !fits {
+                    problems.push(format!(
+                        "{path} matches {matching} of the {} `{keyword}` branches",
+                        branches.len()
+                    ));
+                }
+            }
+            other => problems.push(format!(
+                "schema.json keyword `{other}` is not supported by tests/examples.rs; extend it"
+            )),
+        }
+    }
+}
+
+fn has_type(value: &Value, name: &str) -> bool {
+    match name {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => {
+            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|n| n.fract() == 0.0)
+        }
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        _ => false,
+    }
+}
+
+/// `^0x[a-fA-F0-9]{40}$`.
+fn is_address(text: &str) -> bool {
+    text.len() == 42 && text.starts_with("0x") && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// EIP-55: a hex letter is upper case exactly when the matching nibble of
+/// keccak256(lowercase hex) is 8 or more.
+fn is_checksummed(address: &str) -> bool {
+    if !is_address(address) {
+        return false;
+    }
+    let hex_digits = &address[2..];
+    let hash = keccak256(hex_digits.to_ascii_lowercase().as_bytes());
+    hex_digits.bytes().enumerate().all(|(index, digit)| {
+        let nibble = if index % 2 == 0 {
+            hash[index / 2] >> 4
+        } else {
+            hash[index / 2] & 0x0f
+        };
+        match digit {
+            b'a'..=b'f' => nibble < 8,
+            b'A'..=b'F' => nibble >= 8,
+            _ => true,
+        }
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
+
+/// Keccak-256 (Ethereum's, with the original 0x01 padding), to check
+/// checksummed addresses without a dependency.
+fn keccak256(data: &[u8]) -> [u8; 32] {
+    const RATE: usize = 136;
+    let mut state = [0u64; 25];
+    let mut padded = data.to_vec();
+    padded.push(0x01);
+    padded.resize(padded.len().div_ceil(RATE) * RATE, 0);
+    if let Some(last) = padded.last_mut() {
+        *last |= 0x80;
+    }
+    for block in padded.chunks(RATE) {
+        for (lane, bytes) in state.iter_mut().zip(block.chunks(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            *lane ^= u64::from_le_bytes(word);
+        }
+        keccak_f(&mut state);
+    }
+    let mut out = [0u8; 32];
+    for (chunk, lane) in out.chunks_mut(8).zip(state) {
+        chunk.copy_from_slice(&lane.to_le_bytes());
+    }
+    out
+}
+
+fn keccak_f(state: &mut [u64; 25]) {
+    const ROUND_CONSTANTS: [u64; 24] = [
+        0x0000000000000001,
+        0x0000000000008082,
+        0x800000000000808a,
+        0x8000000080008000,
+        0x000000000000808b,
+        0x0000000080000001,
+        0x8000000080008081,
+        0x8000000000008009,
+        0x000000000000008a,
+        0x0000000000000088,
+        0x0000000080008009,
+        0x000000008000000a,
+        0x000000008000808b,
+        0x800000000000008b,
+        0x8000000000008089,
+        0x8000000000008003,
+        0x8000000000008002,
+        0x8000000000000080,
+        0x000000000000800a,
+        0x800000008000000a,
+        0x8000000080008081,
+        0x8000000000008080,
+        0x0000000080000001,
+        0x8000000080008008,
+    ];
+    const ROTATIONS: [u32; 24] = [
+        1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
+    ];
+    const PI: [usize; 24] = [
+        10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+    ];
+    for round_constant in ROUND_CONSTANTS {
+        // θ
+        let mut columns = [0u64; 5];
+        for (x, column) in columns.iter_mut().enumerate() {
+            *column = state[x] ^ state[x + 5] ^ state[x + 10] ^ state[x + 15] ^ state[x + 20];
+        }
+        for x in 0..5 {
+            let mix = columns[(x + 4) % 5] ^ columns[(x + 1) % 5].rotate_left(1);
+            for y in 0..5 {
+                state[5 * y + x] ^= mix;
+            }
+        }
+        // ρ and π
+        let mut carried = state[1];
+        for (target, rotation) in PI.into_iter().zip(ROTATIONS) {
+            let next = state[target];
+            state[target] = carried.rotate_left(rotation);
+            carried = next;
+        }
+        // χ
+        for y in 0..5 {
+            let row = [
+                state[5 * y],
+                state[5 * y + 1],
+                state[5 * y + 2],
+                state[5 * y + 3],
+                state[5 * y + 4],
+            ];
+            for x in 0..5 {
+                state[5 * y + x] = row[x] ^ (!row[(x + 1) % 5] & row[(x + 2) % 5]);
+            }
+        }
+        // ι
+        state[0] ^= round_constant;
+    }
+}
