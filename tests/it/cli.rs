@@ -1,0 +1,366 @@
+//! The real `votehub` binary: help texts, space registration, snapshot
+//! import, signing, the demo, and durability under `kill -9`.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+use votehub::signature::Signer;
+use votehub::store::Store;
+use votehub::typed_data::Kind;
+
+use super::helpers::{address, key, now, ticket_settings};
+
+fn votehub(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn every_help_shows_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["space", "register", "--help"],
+        vec!["snapshot", "import", "--help"],
+        vec!["sign", "--help"],
+    ] {
+        let text = stdout(&votehub(dir.path(), &args));
+        assert!(text.contains("Example"), "{args:?}:\n{text}");
+    }
+}
+
+#[test]
+fn register_and_import_write_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout(&votehub(
+        dir.path(),
+        &[
+            "space",
+            "register",
+            "cli.eth",
+            "--controller",
+            &address(2).to_lowercase(),
+        ],
+    ));
+    assert!(out.contains(&address(2)), "{out}");
+    let csv = dir.path().join("balances.csv");
+    std::fs::write(
+        &csv,
+        format!("address,balance\n{},42\n{},7\n", address(1), address(2)),
+    )
+    .unwrap();
+    let token = "0x799ebfabe77a6e34311eeee9825190b9ece32824";
+    let out = stdout(&votehub(
+        dir.path(),
+        &[
+            "snapshot",
+            "import",
+            "--network",
+            "1",
+            "--token",
+            token,
+            "--block",
+            "123",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("imported 2 balances"), "{out}");
+    let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+    let reader = store.reader().unwrap();
+    let db = reader.db();
+    assert_eq!(db.controller("cli.eth").unwrap(), Some(address(2)));
+    let balances = db
+        .balances(
+            "1",
+            "0x799ebfABE77a6E34311eeEe9825190B9ECe32824",
+            123,
+            &[address(1), address(3)],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(balances, vec![Some("42".to_string()), None]);
+    std::fs::write(&csv, "holder,amount\n").unwrap();
+    let refused = votehub(
+        dir.path(),
+        &[
+            "snapshot",
+            "import",
+            "--network",
+            "1",
+            "--token",
+            token,
+            "--block",
+            "124",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("address,balance"));
+}
+
+#[test]
+fn sign_prints_an_envelope_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = r#"{"space":"s.eth","proposal":"0x0d68ee21b493aec521a67dbec244d131e00cfa5eb6f97c9a0133d3e3f08cd7d4","choice":1}"#;
+    let envelope: Value = serde_json::from_str(&stdout(&votehub(
+        dir.path(),
+        &["sign", "vote", "--dev-key", "1", message],
+    )))
+    .unwrap();
+    assert_eq!(envelope["address"], address(1));
+    assert_eq!(envelope["data"]["message"]["from"], address(1));
+    assert_eq!(envelope["data"]["message"]["metadata"], "{}");
+    assert!(votehub::client::message_id(&envelope).is_some());
+    let refused = votehub(dir.path(), &["sign", "nope", "--dev-key", "1", "{}"]);
+    assert!(!refused.status.success());
+}
+
+/// A `votehub serve` child process on a free port.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_votehub"))
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", &listen, "--rate-limit", "0"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://{listen}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while ureq::get(&url).call().is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, url }
+    }
+
+    fn post(&self, agent: &ureq::Agent, envelope: &Value) -> Option<(u16, Value)> {
+        let mut response = agent.post(&self.url).send(envelope.to_string()).ok()?;
+        let status = response.status().as_u16();
+        let body: Value = serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()?;
+        Some((status, body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn new_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn sign(signer: &Signer, kind: Kind, message: Value) -> Value {
+    let message: Map<String, Value> = serde_json::from_value(message).unwrap();
+    votehub::client::sign(signer, kind, message, now()).unwrap()
+}
+
+#[test]
+fn demo_serves_a_space_and_an_open_proposal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--demo"]);
+    let agent = new_agent();
+    let space: Value = agent
+        .get(format!("{}/api/spaces/btrst-demo.eth", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(space["symbol"], "BTRST");
+    let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+    let proposal: String = store
+        .write_connection()
+        .unwrap()
+        .query_row(
+            "SELECT id FROM proposals WHERE space = 'btrst-demo.eth'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let vote = sign(
+        &key(2),
+        Kind::Vote,
+        json!({"space": "btrst-demo.eth", "proposal": proposal, "choice": 1}),
+    );
+    let (status, reply) = server.post(&agent, &vote).unwrap();
+    assert_eq!(status, 200, "{reply}");
+    let votes: Value = agent
+        .get(format!("{}/api/proposals/{proposal}/votes", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(votes[0]["vp"], 42.0);
+    let stranger = sign(
+        &key(5),
+        Kind::Vote,
+        json!({"space": "btrst-demo.eth", "proposal": proposal, "choice": 1}),
+    );
+    assert_eq!(
+        server.post(&agent, &stranger).unwrap().1["error_description"],
+        "no voting power"
+    );
+}
+
+/// Votes are acknowledged only after their group commit: a `kill -9` in the
+/// middle of a load loses none of them and leaves the database consistent.
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_vote() {
+    let dir = tempfile::tempdir().unwrap();
+    let space = "crash.eth";
+    assert!(votehub(
+        dir.path(),
+        &["space", "register", space, "--controller", &address(0)]
+    )
+    .status
+    .success());
+    let server = Server::start(dir.path(), &[]);
+    let agent = new_agent();
+    let settings = sign(
+        &key(0),
+        Kind::Settings,
+        json!({"space": space, "settings": ticket_settings().to_string()}),
+    );
+    assert_eq!(server.post(&agent, &settings).unwrap().0, 200);
+    let proposal_message = json!({"space": space, "type": "single-choice", "title": "Crash", "body": "", "choices": ["A", "B"],
+        "start": now() - 10, "end": now() + 3600, "snapshot": 1});
+    let (status, reply) = server
+        .post(&agent, &sign(&key(0), Kind::Proposal, proposal_message))
+        .unwrap();
+    assert_eq!(status, 200, "{reply}");
+    let proposal = reply["id"].as_str().unwrap().to_string();
+
+    // Pre-signed votes by fresh keys, sent by four threads until the kill.
+    let votes: Vec<Value> = (0..4000)
+        .map(|i| {
+            sign(
+                &Signer::generate(),
+                Kind::Vote,
+                json!({"space": space, "proposal": proposal, "choice": 1 + i % 2}),
+            )
+        })
+        .collect();
+    let queue = Arc::new(Mutex::new(votes));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders: Vec<_> = (0..4)
+        .map(|_| {
+            let (queue, acknowledged, stop, url) = (
+                queue.clone(),
+                acknowledged.clone(),
+                stop.clone(),
+                server.url.clone(),
+            );
+            std::thread::spawn(move || {
+                let agent = new_agent();
+                while !stop.load(Ordering::Relaxed) {
+                    let Some(vote) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let Ok(mut response) = agent.post(&url).send(vote.to_string()) else {
+                        break;
+                    };
+                    if response.status().as_u16() == 200 {
+                        if let Ok(reply) = response.body_mut().read_json::<Value>() {
+                            acknowledged
+                                .lock()
+                                .unwrap()
+                                .push(reply["id"].as_str().unwrap_or_default().to_string());
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 300 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut server = server;
+    // SIGKILL while requests are in flight.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 300,
+        "only {} votes acknowledged before the kill",
+        acknowledged.len()
+    );
+
+    let restarted = Server::start(dir.path(), &[]);
+    let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+    let reader = store.reader().unwrap();
+    let db = reader.db();
+    assert_eq!(db.integrity_check().unwrap(), "ok");
+    for id in &acknowledged {
+        assert!(
+            db.message_exists(id).unwrap(),
+            "acknowledged vote {id} was lost"
+        );
+    }
+    // Every stored vote is whole: its message row and its block exist.
+    let conn = store.write_connection().unwrap();
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM votes v LEFT JOIN messages m ON m.id = v.id LEFT JOIN blocks b ON b.cid = v.ipfs
+             WHERE m.id IS NULL OR b.cid IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let (count, stored): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM votes), (SELECT votes FROM proposals WHERE id = ?1)",
+            [&proposal],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        count, stored,
+        "the proposal's vote counter matches its rows"
+    );
+    drop(restarted);
+}

@@ -1,0 +1,225 @@
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh data directory.
+
+use std::net::TcpListener;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map, Value};
+use votehub::http::AppState;
+use votehub::ingest::Ingestor;
+use votehub::rules::Limits;
+use votehub::signature::Signer;
+use votehub::store::{writer::Writer, Db, Store};
+use votehub::typed_data::Kind;
+
+pub const SPACE: &str = "test.eth";
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+pub fn key(index: usize) -> Signer {
+    votehub::demo::dev_key(index).unwrap()
+}
+
+pub fn address(index: usize) -> String {
+    key(index).address().to_string()
+}
+
+/// A running server and its data directory.
+pub struct TestApp {
+    pub url: String,
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+    agent: ureq::Agent,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false)));
+    }
+}
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(0, Limits::default())
+}
+
+pub fn spawn_app_with(rate_limit: u32, limits: Limits) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+    let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
+    let writer = Writer::spawn(store.write_connection().unwrap(), 64).unwrap();
+    let ingestor = Ingestor::new(store.clone(), writer, relayer, limits);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(ingestor, rate_limit, 1 << 20);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = votehub::http::start(state, listener, 2).unwrap();
+            sender.send(server.handle()).unwrap();
+            let _ = server.await;
+        })
+    });
+    let handle = receiver.recv().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    TestApp {
+        url,
+        store,
+        dir,
+        agent,
+        handle,
+    }
+}
+
+impl TestApp {
+    pub fn post_raw(&self, body: impl AsRef<[u8]>) -> (u16, Value) {
+        let mut response = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .send(body.as_ref())
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub fn post(&self, envelope: &Value) -> (u16, Value) {
+        self.post_raw(envelope.to_string())
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let (status, _, text) = self.get_bytes(path);
+        (status, serde_json::from_slice(&text).unwrap_or(Value::Null))
+    }
+
+    pub fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let mut response = self
+            .agent
+            .get(format!("{}{}", self.url, path))
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = response.body_mut().read_to_vec().unwrap();
+        (status, content_type, body)
+    }
+
+    /// Signs with dev key `signer` and posts; returns the reply.
+    pub fn send(&self, signer: usize, kind: Kind, message: Value) -> (u16, Value) {
+        self.post(&signed(signer, kind, message))
+    }
+
+    /// Like `send`, but the message must be accepted; returns its id.
+    pub fn accept(&self, signer: usize, kind: Kind, message: Value) -> String {
+        let (status, reply) = self.send(signer, kind, message);
+        assert_eq!(status, 200, "{reply}");
+        reply["id"].as_str().unwrap().to_string()
+    }
+
+    pub fn db<T>(&self, f: impl FnOnce(&Db<'_>) -> T) -> T {
+        let conn = self.store.write_connection().unwrap();
+        f(&Db::new(&conn))
+    }
+
+    /// Registers dev key 0 as controller of `space` and creates it.
+    pub fn create_space(&self, space: &str, settings: Value) {
+        let controller = address(0);
+        self.db(|db| db.set_controller(space, &controller, now()).unwrap());
+        self.accept(
+            0,
+            Kind::Settings,
+            json!({"space": space, "settings": settings.to_string()}),
+        );
+    }
+
+    /// A space whose every voter has power 1 (ticket).
+    pub fn ticket_space(&self) {
+        self.create_space(SPACE, ticket_settings());
+    }
+
+    /// An open proposal of `kind` with `n` choices; returns its id.
+    pub fn open_proposal(&self, kind: &str, n: usize) -> String {
+        let choices: Vec<String> = (1..=n).map(|i| format!("Choice {i}")).collect();
+        self.accept(0, Kind::Proposal, proposal_message(SPACE, kind, &choices))
+    }
+}
+
+pub fn ticket_settings() -> Value {
+    json!({
+        "name": "Test space",
+        "network": "1",
+        "symbol": "TICKET",
+        "strategies": [{"name": "ticket", "params": {}}],
+        "admins": [address(0)],
+        "moderators": [address(2)],
+        "members": [],
+    })
+}
+
+/// A proposal message; each call gets a distinct body, so two proposals made
+/// in the same second have distinct ids.
+pub fn proposal_message(space: &str, kind: &str, choices: &[String]) -> Value {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    json!({
+        "space": space,
+        "type": kind,
+        "title": "A test proposal",
+        "body": format!("Body {n}"),
+        "choices": choices,
+        "start": now() - 10,
+        "end": now() + 3600,
+        "snapshot": 100,
+    })
+}
+
+/// An envelope signed by dev key `signer` with the kind's current schema.
+pub fn signed(signer: usize, kind: Kind, message: Value) -> Value {
+    let message: Map<String, Value> = serde_json::from_value(message).unwrap();
+    votehub::client::sign(&key(signer), kind, message, now()).unwrap()
+}
+
+/// Re-signs an envelope after its message was edited.
+pub fn resign(signer: usize, envelope: &Value) -> Value {
+    let types = envelope["data"]["types"].as_object().unwrap();
+    let schema = votehub::typed_data::lookup(types).unwrap();
+    let digest = votehub::typed_data::digest(
+        schema,
+        envelope["data"]["domain"].as_object().unwrap(),
+        envelope["data"]["message"].as_object().unwrap(),
+    )
+    .unwrap();
+    let mut out = envelope.clone();
+    out["sig"] = json!(format!(
+        "0x{}",
+        hex::encode(key(signer).sign_prehash(&digest))
+    ));
+    out
+}
+
+/// Asserts a reply is Snapshot's error with this status and description.
+#[track_caller]
+pub fn assert_rejected(reply: (u16, Value), status: u16, description: &str) {
+    assert_eq!(
+        reply.1,
+        json!({"error": if status >= 500 {"server_error"} else {"client_error"}, "error_description": description})
+    );
+    assert_eq!(reply.0, status, "{}", reply.1);
+}

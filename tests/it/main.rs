@@ -1,0 +1,14 @@
+//! One integration-test binary, driving the real HTTP server and the real CLI.
+
+// Shared harness: spawn_app(), signing and HTTP helpers.
+mod helpers;
+// Signed vectors: digests, signers, CIDs and receipts reproduced exactly.
+mod vectors;
+// The happy paths: spaces, proposals, every choice kind, revotes, aliases.
+mod flows;
+// One test per Snapshot error string, with its HTTP status.
+mod errors;
+// Hostile input never panics and never kills the server.
+mod hostile;
+// The `votehub` binary: help, register, import, sign, demo, crash recovery.
+mod cli;
