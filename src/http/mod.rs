@@ -42,6 +42,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/", web::post().to(ingest::post))
         .route("/api/msg", web::post().to(ingest::post))
         .route("/api/spaces/{id}", web::get().to(read::space))
+        .route("/api/spaces/{id}/proposals", web::get().to(read::proposals))
         .route("/api/proposals/{id}", web::get().to(read::proposal))
         .route("/api/proposals/{id}/votes", web::get().to(read::votes))
         .route("/api/messages/{id}", web::get().to(read::message))

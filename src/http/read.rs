@@ -55,22 +55,63 @@ pub async fn space(state: web::Data<AppState>, id: web::Path<String>) -> HttpRes
     }
 }
 
+/// `first` (≤ 1000, default 20) and `skip` (≤ 5000), the hub's limits.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    first: Option<i64>,
+    skip: Option<i64>,
+}
+
+pub async fn proposals(state: web::Data<AppState>, id: web::Path<String>, query: web::Query<PageQuery>) -> HttpResponse {
+    let (first, skip) = match check_page(query.first, query.skip) {
+        Ok(page) => page,
+        Err(message) => return reply::error(StatusCode::BAD_REQUEST, &message),
+    };
+    let id = id.into_inner();
+    match read(&state, move |db| Ok((db.space(&id)?.is_some_and(|s| !s.deleted), db.proposals(&id, first, skip)?))).await {
+        Ok((true, proposals)) => {
+            let now = crate::ingest::unix_now();
+            HttpResponse::Ok().json(proposals.iter().map(|p| proposal_body(p, now)).collect::<Vec<_>>())
+        }
+        Ok((false, _)) => reply::not_found("space"),
+        Err(response) => response,
+    }
+}
+
+/// A proposal with its computed `state`, as the hub shows it.
+fn proposal_body(proposal: &crate::store::ProposalRow, now: i64) -> Value {
+    let mut body = serde_json::to_value(proposal).unwrap_or_default();
+    let phase = if now < proposal.start {
+        "pending"
+    } else if now <= proposal.end {
+        "active"
+    } else {
+        "closed"
+    };
+    body["state"] = json!(phase);
+    body
+}
+
+/// The hub's `first`/`skip` limits.
+fn check_page(first: Option<i64>, skip: Option<i64>) -> Result<(u32, u32), String> {
+    let first = first.unwrap_or(20);
+    let skip = skip.unwrap_or(0);
+    if first < 0 || skip < 0 {
+        return Err("The `first` and `skip` arguments must not be negative".into());
+    }
+    if first > 1000 {
+        return Err("The `first` argument must not be greater than 1000".into());
+    }
+    if skip > 5000 {
+        return Err("The `skip` argument must not be greater than 5000".into());
+    }
+    Ok((first as u32, skip as u32))
+}
+
 pub async fn proposal(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
     let id = id.into_inner().to_lowercase();
     match read(&state, move |db| db.proposal(&id)).await {
-        Ok(Some(proposal)) => {
-            let now = crate::ingest::unix_now();
-            let mut body = serde_json::to_value(&proposal).unwrap_or_default();
-            let phase = if now < proposal.start {
-                "pending"
-            } else if now <= proposal.end {
-                "active"
-            } else {
-                "closed"
-            };
-            body["state"] = json!(phase);
-            HttpResponse::Ok().json(body)
-        }
+        Ok(Some(proposal)) => HttpResponse::Ok().json(proposal_body(&proposal, crate::ingest::unix_now())),
         Ok(None) => reply::not_found("proposal"),
         Err(response) => response,
     }
@@ -91,17 +132,7 @@ pub struct VotesQuery {
 
 impl VotesQuery {
     fn page(&self) -> Result<VotePage, String> {
-        let first = self.first.unwrap_or(20);
-        let skip = self.skip.unwrap_or(0);
-        if first < 0 || skip < 0 {
-            return Err("The `first` and `skip` arguments must not be negative".into());
-        }
-        if first > 1000 {
-            return Err("The `first` argument must not be greater than 1000".into());
-        }
-        if skip > 5000 {
-            return Err("The `skip` argument must not be greater than 5000".into());
-        }
+        let (first, skip) = check_page(self.first, self.skip)?;
         let order = match self.order_by.as_deref() {
             None | Some("created") => VoteOrder::Created,
             Some("vp") => VoteOrder::Vp,
@@ -113,8 +144,8 @@ impl VotesQuery {
             Some(other) => return Err(format!("orderDirection `{other}` is not asc or desc")),
         };
         Ok(VotePage {
-            first: first as u32,
-            skip: skip as u32,
+            first,
+            skip,
             order,
             descending,
             created_gte: self.created_gte,

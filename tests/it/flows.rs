@@ -164,6 +164,12 @@ fn proposal_lifecycle_update_flag_delete() {
     assert_eq!(read["state"], "pending");
     assert_eq!(read["author"], address(1));
     assert_eq!(read["strategies"][0]["network"], "1");
+    let (status, listed) = app.get(&format!("/api/spaces/{SPACE}/proposals"));
+    assert_eq!(status, 200);
+    assert_eq!(listed[0]["id"], proposal);
+    assert_eq!(listed[0]["state"], "pending");
+    assert_eq!(app.get("/api/spaces/missing.eth/proposals").0, 404);
+    assert_eq!(app.get(&format!("/api/spaces/{SPACE}/proposals?first=1001")).0, 400);
     app.accept(
         1,
         Kind::UpdateProposal,
