@@ -227,19 +227,19 @@ mod tests {
 
     #[test]
     fn schema_violations_are_format_errors() {
-        let cases: Vec<Box<dyn Fn(&mut Value)>> = vec![
-            Box::new(|v| v["extra"] = json!(1)),
-            Box::new(|v| v["address"] = json!("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")),
-            Box::new(|v| v["sig"] = json!(5)),
-            Box::new(|v| v["data"]["extra"] = json!(1)),
-            Box::new(|v| v["data"]["domain"] = json!({"name": "snapshot"})),
-            Box::new(|v| v["data"]["types"] = json!([])),
-            Box::new(|v| v["data"]["message"]["timestamp"] = json!("1")),
-            Box::new(|v| {
+        let cases: [fn(&mut Value); 10] = [
+            (|v: &mut Value| v["extra"] = json!(1)),
+            (|v: &mut Value| v["address"] = json!("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")),
+            (|v: &mut Value| v["sig"] = json!(5)),
+            (|v: &mut Value| v["data"]["extra"] = json!(1)),
+            (|v: &mut Value| v["data"]["domain"] = json!({"name": "snapshot"})),
+            (|v: &mut Value| v["data"]["types"] = json!([])),
+            (|v: &mut Value| v["data"]["message"]["timestamp"] = json!("1")),
+            (|v: &mut Value| {
                 v["data"]["message"]["from"] = json!("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")
             }),
-            Box::new(|v| v["data"]["message"]["space"] = json!("a b")),
-            Box::new(|v| v["data"]["primaryType"] = json!(1)),
+            (|v: &mut Value| v["data"]["message"]["space"] = json!("a b")),
+            (|v: &mut Value| v["data"]["primaryType"] = json!(1)),
         ];
         for (i, mutate) in cases.iter().enumerate() {
             let mut value = valid();

@@ -153,10 +153,8 @@ impl Ingestor {
         let kind = schema.kind;
         let space = envelope.message_str("space");
         if let Some(space) = space {
-            if !space.contains(':') || space.starts_with("s:") {
-                if !valid_space_id(space) {
-                    return Err(Rejection::InvalidSpaceId);
-                }
+            if (!space.contains(':') || space.starts_with("s:")) && !valid_space_id(space) {
+                return Err(Rejection::InvalidSpaceId);
             }
         }
         let reader = self.store.reader()?;

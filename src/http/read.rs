@@ -62,16 +62,32 @@ pub struct PageQuery {
     skip: Option<i64>,
 }
 
-pub async fn proposals(state: web::Data<AppState>, id: web::Path<String>, query: web::Query<PageQuery>) -> HttpResponse {
+pub async fn proposals(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
     let (first, skip) = match check_page(query.first, query.skip) {
         Ok(page) => page,
         Err(message) => return reply::error(StatusCode::BAD_REQUEST, &message),
     };
     let id = id.into_inner();
-    match read(&state, move |db| Ok((db.space(&id)?.is_some_and(|s| !s.deleted), db.proposals(&id, first, skip)?))).await {
+    match read(&state, move |db| {
+        Ok((
+            db.space(&id)?.is_some_and(|s| !s.deleted),
+            db.proposals(&id, first, skip)?,
+        ))
+    })
+    .await
+    {
         Ok((true, proposals)) => {
             let now = crate::ingest::unix_now();
-            HttpResponse::Ok().json(proposals.iter().map(|p| proposal_body(p, now)).collect::<Vec<_>>())
+            HttpResponse::Ok().json(
+                proposals
+                    .iter()
+                    .map(|p| proposal_body(p, now))
+                    .collect::<Vec<_>>(),
+            )
         }
         Ok((false, _)) => reply::not_found("space"),
         Err(response) => response,
@@ -111,7 +127,9 @@ fn check_page(first: Option<i64>, skip: Option<i64>) -> Result<(u32, u32), Strin
 pub async fn proposal(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
     let id = id.into_inner().to_lowercase();
     match read(&state, move |db| db.proposal(&id)).await {
-        Ok(Some(proposal)) => HttpResponse::Ok().json(proposal_body(&proposal, crate::ingest::unix_now())),
+        Ok(Some(proposal)) => {
+            HttpResponse::Ok().json(proposal_body(&proposal, crate::ingest::unix_now()))
+        }
         Ok(None) => reply::not_found("proposal"),
         Err(response) => response,
     }

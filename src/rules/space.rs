@@ -306,7 +306,7 @@ fn check_strategies(strategies: Option<&Value>, limits: &Limits) -> Result<(), R
         let name = short_str(strategy.get("name"), 64).ok_or(bad.clone())?;
         if strategy
             .get("network")
-            .is_some_and(|n| !n.as_str().is_some_and(|n| !n.is_empty()))
+            .is_some_and(|n| n.as_str().is_none_or(str::is_empty))
         {
             return Err(bad);
         }

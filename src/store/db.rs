@@ -369,11 +369,18 @@ impl<'a> Db<'a> {
     }
 
     /// A space's live proposals, newest first; ties by id.
-    pub fn proposals(&self, space: &str, first: u32, skip: u32) -> Result<Vec<ProposalRow>, StoreError> {
+    pub fn proposals(
+        &self,
+        space: &str,
+        first: u32,
+        skip: u32,
+    ) -> Result<Vec<ProposalRow>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT * FROM proposals WHERE space = ?1 AND deleted = 0 ORDER BY created DESC, id ASC LIMIT ?2 OFFSET ?3",
         )?;
-        let rows = statement.query_map(params![space, first, skip], proposal_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = statement
+            .query_map(params![space, first, skip], proposal_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

@@ -78,19 +78,15 @@ fn commit_group(conn: &mut Connection, batch: &mut Vec<Job>) {
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
         let outcome = match tx.savepoint() {
-            Ok(mut savepoint) => {
-                let result = (job.apply)(&Db::new(&savepoint));
-                let result = match result {
-                    Ok(()) => savepoint
-                        .commit()
-                        .map_err(|err| Rejection::Internal(err.to_string())),
-                    Err(rejection) => {
-                        let _ = savepoint.rollback();
-                        Err(rejection)
-                    }
-                };
-                result
-            }
+            Ok(mut savepoint) => match (job.apply)(&Db::new(&savepoint)) {
+                Ok(()) => savepoint
+                    .commit()
+                    .map_err(|err| Rejection::Internal(err.to_string())),
+                Err(rejection) => {
+                    let _ = savepoint.rollback();
+                    Err(rejection)
+                }
+            },
             Err(err) => Err(Rejection::Internal(err.to_string())),
         };
         outcomes.push((job.reply, outcome));

@@ -32,7 +32,7 @@ pub fn address(index: usize) -> String {
 pub struct TestApp {
     pub url: String,
     pub store: Store,
-    pub dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     agent: ureq::Agent,
     handle: actix_web::dev::ServerHandle,
 }
