@@ -194,14 +194,21 @@ fn listed(settings: &Value, list: &str, address: Address) -> bool {
         })
 }
 
-/// A string no longer than `max` characters (as JavaScript counts them).
+/// A string within a JSON-schema `maxLength` (Snapshot validates with ajv,
+/// which counts code points).
 fn short_str(value: Option<&Value>, max: usize) -> Option<&str> {
     value
         .and_then(Value::as_str)
-        .filter(|text| text.chars().map(char::len_utf16).sum::<usize>() <= max)
+        .filter(|text| schema_len(text) <= max)
 }
 
-/// JavaScript's `String.length`.
+/// Length as ajv's `maxLength` counts it: code points.
+fn schema_len(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// JavaScript's `String.length` (UTF-16 units), which Snapshot's hand-written
+/// checks use (metadata, proposal body, space id).
 fn js_len(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }

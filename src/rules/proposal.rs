@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{js_len, listed, Action, Context};
+use super::{js_len, listed, schema_len, Action, Context};
 use crate::rejection::Rejection;
 use crate::store::{ProposalRow, SpaceRow};
 use crate::tally::VotingType;
@@ -24,18 +24,18 @@ fn payload(ctx: &Context<'_>) -> Result<Payload, Rejection> {
     let bad = || Rejection::WrongProposalFormat;
     let title = ctx
         .signed_str("title")
-        .filter(|t| (1..=256).contains(&js_len(t)))
+        .filter(|t| (1..=256).contains(&schema_len(t)))
         .ok_or_else(bad)?;
     let body = ctx.signed_str("body").ok_or_else(bad)?;
     let discussion = match ctx.signed("discussion") {
         None => "",
         Some(value) => value
             .as_str()
-            .filter(|d| js_len(d) <= 256 && is_url(d))
+            .filter(|d| schema_len(d) <= 256 && is_url(d))
             .ok_or_else(bad)?,
     };
     let choices = strings(ctx.signed("choices")).ok_or_else(bad)?;
-    if choices.is_empty() || choices.iter().any(|c| !(1..=256).contains(&js_len(c))) {
+    if choices.is_empty() || choices.iter().any(|c| !(1..=256).contains(&schema_len(c))) {
         return Err(bad());
     }
     let labels = match ctx.signed("labels") {
@@ -150,7 +150,7 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, Rejection> {
         .and_then(Value::as_u64)
         .ok_or_else(bad)?;
     let app = ctx.signed_str("app").unwrap_or("");
-    if js_len(app) > 24 {
+    if schema_len(app) > 24 {
         return Err(bad());
     }
     if end <= ctx.now {

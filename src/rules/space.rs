@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{listed, short_str, Action, Context, Limits, Stamp};
+use super::{js_len, listed, short_str, Action, Context, Limits, Stamp};
 use crate::rejection::Rejection;
 use crate::signature::Address;
 use crate::store::Db;
@@ -21,7 +21,7 @@ pub struct SettingsChange {
 
 pub(super) fn check_settings(ctx: &Context<'_>) -> Result<Action, Rejection> {
     let space = super::space_of(ctx)?;
-    if space.chars().count() > 64 {
+    if js_len(&space) > 64 {
         return Err(Rejection::IdTooLong);
     }
     let settings: Value = ctx

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{js_len, Action, Context};
+use super::{js_len, schema_len, Action, Context};
 use crate::rejection::Rejection;
 use crate::store::{Db, ProposalRow, VoteRow};
 use crate::tally::VotingType;
@@ -34,23 +34,31 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, Rejection> {
             .ok_or(Rejection::UnknownProposal)
     };
     let signed_choice = ctx.signed("choice").ok_or(Rejection::WrongVoteFormat)?;
-    let (proposal, choice) = if ctx.schema.kind == Kind::VoteString {
-        let proposal = lookup()?;
-        let text = signed_choice.as_str().ok_or(Rejection::InvalidChoice)?;
-        let choice = if proposal.privacy == "shutter" {
-            Value::String(text.to_string())
-        } else {
+    // Only vote-string needs its proposal before the payload check (to know
+    // whether the choice is a Shutter ciphertext); the others check first.
+    let preloaded = match ctx.schema.kind {
+        Kind::VoteString => Some(lookup()?),
+        _ => None,
+    };
+    let choice = match (&preloaded, signed_choice) {
+        (Some(proposal), Value::String(text)) if proposal.privacy == "shutter" => {
+            Value::String(text.clone())
+        }
+        (Some(_), Value::String(text)) => {
             serde_json::from_str(text).map_err(|_| Rejection::InvalidChoice)?
-        };
-        (proposal, choice)
-    } else {
-        (lookup()?, signed_choice.clone())
+        }
+        (Some(_), _) => return Err(Rejection::InvalidChoice),
+        (None, choice) => choice.clone(),
     };
     let reason = ctx.signed_str("reason").unwrap_or("");
     let app = ctx.signed_str("app").unwrap_or("");
-    if js_len(reason) > 5000 || js_len(app) > 24 || choice.is_null() {
+    if schema_len(reason) > 5000 || schema_len(app) > 24 || choice.is_null() {
         return Err(Rejection::WrongVoteFormat);
     }
+    let proposal = match preloaded {
+        Some(proposal) => proposal,
+        None => lookup()?,
+    };
     let in_window = |t: i64| proposal.start <= t && t <= proposal.end;
     if !in_window(ctx.timestamp) || !in_window(ctx.now) {
         return Err(Rejection::NotInVotingWindow);

@@ -169,7 +169,11 @@ fn proposal_lifecycle_update_flag_delete() {
     assert_eq!(listed[0]["id"], proposal);
     assert_eq!(listed[0]["state"], "pending");
     assert_eq!(app.get("/api/spaces/missing.eth/proposals").0, 404);
-    assert_eq!(app.get(&format!("/api/spaces/{SPACE}/proposals?first=1001")).0, 400);
+    assert_eq!(
+        app.get(&format!("/api/spaces/{SPACE}/proposals?first=1001"))
+            .0,
+        400
+    );
     app.accept(
         1,
         Kind::UpdateProposal,

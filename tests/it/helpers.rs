@@ -73,7 +73,7 @@ pub fn spawn_app_with(rate_limit: u32, limits: Limits) -> TestApp {
     TestApp {
         url,
         store,
-        dir,
+        _dir: dir,
         agent,
         handle,
     }

@@ -1,0 +1,530 @@
+//! Hostile input never panics and never kills the server: every reply is a
+//! Snapshot error (`400` or `413`, `{"error":"client_error","error_description":…}`)
+//! and afterwards the server still answers and still accepts valid messages.
+
+use serde_json::{json, Value};
+use votehub::typed_data::Kind;
+
+use super::helpers::*;
+
+/// Descriptions the ingestor gives before any kind rule runs.
+const INGEST_ERRORS: &[&str] = &[
+    "wrong envelope format",
+    "too large message",
+    "wrong timestamp",
+    "proposal cannot contain whitespace",
+    "wrong domain",
+    "wrong types",
+    "Invalid space id",
+    "unknown space",
+    "signature validation failed",
+];
+
+/// Status 400 or 413 and exactly Snapshot's client error body.
+#[track_caller]
+fn assert_client_error(reply: &(u16, Value), what: &str) {
+    assert!(
+        matches!(reply.0, 400 | 413),
+        "{what}: status {} {}",
+        reply.0,
+        reply.1
+    );
+    let body = reply
+        .1
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not a JSON object: {}", reply.1));
+    assert_eq!(body.len(), 2, "{what}: {}", reply.1);
+    assert_eq!(body["error"], json!("client_error"), "{what}");
+    let description = body["error_description"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: {}", reply.1));
+    assert!(
+        INGEST_ERRORS.contains(&description),
+        "{what}: unexpected {description:?}"
+    );
+}
+
+#[track_caller]
+fn assert_refused(reply: (u16, Value), status: u16, description: &str, what: &str) {
+    assert_client_error(&reply, what);
+    assert_eq!(reply.0, status, "{what}: {}", reply.1);
+    assert_eq!(reply.1["error_description"], json!(description), "{what}");
+}
+
+/// The server is alive: `GET /` answers and a valid signed message is stored.
+#[track_caller]
+fn assert_still_serving(app: &TestApp) {
+    let (status, info) = app.get("/");
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["name"], json!("votehub"));
+    app.create_space("alive.eth", ticket_settings());
+    app.accept(1, Kind::Follow, json!({"space": "alive.eth"}));
+}
+
+/// A valid vote envelope on an open proposal of the ticket space.
+fn valid_vote(app: &TestApp) -> Value {
+    app.ticket_space();
+    let proposal = app.open_proposal("single-choice", 3);
+    signed(
+        1,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": proposal, "choice": 1}),
+    )
+}
+
+fn legacy_vote(proposal: &str, choice: Value, sig: &Value) -> Value {
+    json!({
+        "address": address(1),
+        "sig": sig,
+        "data": {
+            "domain": {"name": "snapshot", "version": "0.1.4"},
+            "types": {"Vote": [
+                {"name": "from", "type": "address"},
+                {"name": "space", "type": "string"},
+                {"name": "timestamp", "type": "uint64"},
+                {"name": "proposal", "type": "bytes32"},
+                {"name": "choice", "type": "uint32"}
+            ]},
+            "message": {"from": address(1), "space": SPACE, "timestamp": now(), "proposal": proposal, "choice": choice}
+        }
+    })
+}
+
+#[test]
+fn malformed_json() {
+    let app = spawn_app();
+    let bodies: &[&str] = &[
+        "{",
+        "}",
+        "{\"address\":",
+        "{\"address\":\"0x\" \"sig\":1}",
+        "{'address': 1}",
+        "{\"a\":1,}",
+        "[1,2",
+        "\"unterminated",
+        "nul",
+        "NaN",
+        "Infinity",
+        "1e400",
+        "{\"timestamp\": 1e400}",
+        "\u{feff}{}",
+        "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\x41\"}",
+        // valid JSON, but not an envelope object
+        "null",
+        "true",
+        "42",
+        "\"text\"",
+        "[]",
+        "{}",
+    ];
+    for body in bodies {
+        assert_refused(app.post_raw(body), 400, "wrong envelope format", body);
+    }
+    assert_still_serving(&app);
+}
+
+#[test]
+fn wrong_json_types_at_every_envelope_path() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    let mut paths = Vec::new();
+    collect_paths(&good, String::new(), &mut paths);
+    assert!(paths.len() > 40, "{paths:?}");
+    let replacements = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(18446744073709551615u64),
+        json!("x"),
+        json!(""),
+        json!([]),
+        json!([null]),
+        json!({}),
+        json!({"x": null}),
+    ];
+    for path in &paths {
+        for replacement in &replacements {
+            if good.pointer(path) == Some(replacement) {
+                continue;
+            }
+            let mut envelope = good.clone();
+            if path.is_empty() {
+                envelope = replacement.clone();
+            } else {
+                *envelope.pointer_mut(path).unwrap() = replacement.clone();
+            }
+            let what = format!("{path} = {replacement}");
+            assert_client_error(&app.post(&envelope), &what);
+        }
+    }
+    assert_eq!(app.post(&good).0, 200, "the untouched envelope is valid");
+    assert_still_serving(&app);
+}
+
+fn collect_paths(value: &Value, path: String, out: &mut Vec<String>) {
+    out.push(path.clone());
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                collect_paths(
+                    child,
+                    format!("{path}/{}", key.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                collect_paths(child, format!("{path}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn bytes32_with_33_and_2_bytes() {
+    let app = spawn_app();
+    let donor = valid_vote(&app);
+    for proposal in [
+        format!("0x{}", "ab".repeat(33)),
+        "0xabcd".to_string(),
+        "0x".to_string(),
+        format!("0x{}", "zz".repeat(32)),
+        format!("{}", "ab".repeat(32)),
+    ] {
+        let envelope = legacy_vote(&proposal, json!(1), &donor["sig"]);
+        assert_refused(
+            app.post(&envelope),
+            400,
+            "signature validation failed",
+            &proposal,
+        );
+    }
+    assert_still_serving(&app);
+}
+
+#[test]
+fn out_of_range_integers() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    let choices = [
+        json!(1u64 << 40),
+        json!(1u64 << 32),
+        json!(-1),
+        json!(1.5),
+        json!("1e3"),
+        json!("0x10"),
+        json!(u64::MAX),
+        json!("99999999999999999999999999999"),
+    ];
+    for choice in choices {
+        let mut envelope = good.clone();
+        envelope["data"]["message"]["choice"] = choice.clone();
+        assert_refused(
+            app.post(&envelope),
+            400,
+            "signature validation failed",
+            &choice.to_string(),
+        );
+        // The legacy schema with a `bytes32` proposal, too.
+        let legacy = legacy_vote(
+            &format!("0x{}", "ab".repeat(32)),
+            choice.clone(),
+            &good["sig"],
+        );
+        assert_refused(
+            app.post(&legacy),
+            400,
+            "signature validation failed",
+            &choice.to_string(),
+        );
+    }
+    // vote-array with an element out of uint32.
+    let proposal = app.open_proposal("approval", 3);
+    let mut array = signed(
+        1,
+        Kind::VoteArray,
+        json!({"space": SPACE, "proposal": proposal, "choice": [1]}),
+    );
+    array["data"]["message"]["choice"] = json!([1, 1u64 << 40]);
+    assert_refused(
+        app.post(&array),
+        400,
+        "signature validation failed",
+        "uint32[] element 2^40",
+    );
+    assert_still_serving(&app);
+}
+
+#[test]
+fn huge_timestamps() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    let cases = [
+        (
+            r#""99999999999999999999999999999999""#,
+            "wrong envelope format",
+        ),
+        (r#""1700000000""#, "wrong envelope format"),
+        ("18446744073709551615", "wrong timestamp"),
+        ("1e300", "wrong timestamp"),
+        ("-1e300", "wrong timestamp"),
+        ("1e400", "wrong envelope format"),
+    ];
+    for (timestamp, description) in cases {
+        let body = good.to_string().replacen(
+            &format!("\"timestamp\":{}", good["data"]["message"]["timestamp"]),
+            &format!("\"timestamp\":{timestamp}"),
+            1,
+        );
+        assert_ne!(body, good.to_string());
+        assert_refused(app.post_raw(&body), 400, description, timestamp);
+    }
+    // A signed uint64 other than the timestamp, as a huge decimal string.
+    let mut proposal = signed(
+        0,
+        Kind::Proposal,
+        proposal_message(SPACE, "single-choice", &["A".into(), "B".into()]),
+    );
+    proposal["data"]["message"]["snapshot"] = json!("99999999999999999999999999999");
+    assert_refused(
+        app.post(&proposal),
+        400,
+        "signature validation failed",
+        "snapshot as huge text",
+    );
+    assert_still_serving(&app);
+}
+
+#[test]
+fn deeply_nested_json() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    let depth = 100_000;
+    let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    assert_refused(
+        app.post_raw(&arrays),
+        400,
+        "wrong envelope format",
+        "nested arrays",
+    );
+    let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+    assert!(objects.len() < 1 << 20);
+    assert_refused(
+        app.post_raw(&objects),
+        400,
+        "wrong envelope format",
+        "nested objects",
+    );
+    // Unclosed nesting.
+    assert_refused(
+        app.post_raw("[".repeat(depth)),
+        400,
+        "wrong envelope format",
+        "unclosed",
+    );
+    // Nesting inside an otherwise valid envelope.
+    let inner = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let body = good
+        .to_string()
+        .replacen("\"choice\":1", &format!("\"choice\":{inner}"), 1);
+    assert_refused(
+        app.post_raw(&body),
+        400,
+        "wrong envelope format",
+        "nested choice",
+    );
+    assert_still_serving(&app);
+}
+
+#[test]
+fn deeply_nested_json_inside_signed_strings() {
+    let app = spawn_app();
+    app.ticket_space();
+    let proposal = app.open_proposal("quadratic", 3);
+    let choice = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let reply = app.send(
+        1,
+        Kind::VoteString,
+        json!({"space": SPACE, "proposal": proposal, "choice": choice}),
+    );
+    assert_rejected(reply, 400, "invalid choice");
+    let profile = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+    let reply = app.send(1, Kind::Profile, json!({"profile": profile}));
+    assert_rejected(reply, 400, "wrong profile format");
+    app.db(|db| db.set_controller("deep.eth", &address(0), now()).unwrap());
+    let settings = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let reply = app.send(
+        0,
+        Kind::Settings,
+        json!({"space": "deep.eth", "settings": settings}),
+    );
+    assert_rejected(reply, 400, "wrong space format");
+    // Deep but legal metadata is read as `{}`, never trusted.
+    let metadata = format!("{}{}", "[".repeat(500), "]".repeat(500));
+    app.accept(
+        2,
+        Kind::VoteString,
+        json!({"space": SPACE, "proposal": proposal, "choice": "{\"1\":1}", "metadata": metadata}),
+    );
+    assert_still_serving(&app);
+}
+
+#[test]
+fn oversize_body() {
+    let app = spawn_app();
+    let two_mib = 2 << 20;
+    let padded = format!("{{\"address\":\"{}\"}}", "a".repeat(two_mib));
+    assert_refused(
+        app.post_raw(&padded),
+        413,
+        "too large message",
+        "2 MiB JSON",
+    );
+    assert_refused(
+        app.post_raw(vec![b'x'; two_mib]),
+        413,
+        "too large message",
+        "2 MiB garbage",
+    );
+    assert_refused(
+        app.post_raw(vec![b' '; (1 << 20) + 1]),
+        413,
+        "too large message",
+        "1 MiB + 1 of blanks",
+    );
+    assert_still_serving(&app);
+}
+
+#[test]
+fn malformed_signatures() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    let sig = hex::decode(good["sig"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+    assert_eq!(sig.len(), 65);
+    // 64 bytes (r ‖ s) whose EIP-2098 parity bit is the wrong one, so no
+    // reading of it recovers the signer.
+    let mut compact = sig[..64].to_vec();
+    if sig[64] == 27 {
+        compact[32] |= 0x80;
+    }
+    let with_v = |v: u8| {
+        let mut bytes = sig.clone();
+        bytes[64] = v;
+        format!("0x{}", hex::encode(bytes))
+    };
+    let cases = [
+        format!("0x{}", "zz".repeat(65)),
+        format!("0x{}", &good["sig"].as_str().unwrap()[3..]),
+        good["sig"].as_str().unwrap()[2..].to_string(),
+        "0x".to_string(),
+        String::new(),
+        "0x0".to_string(),
+        format!("0x{}", hex::encode(&compact)),
+        format!("0x{}00", hex::encode(&sig)),
+        format!("0x{}", hex::encode(&sig[..64])) + "1b1b",
+        with_v(29),
+        with_v(26),
+        with_v(255),
+        format!("0x{}", "00".repeat(65)),
+        format!("0x{}", "ff".repeat(65)),
+    ];
+    for case in cases {
+        let mut envelope = good.clone();
+        envelope["sig"] = json!(case);
+        assert_refused(
+            app.post(&envelope),
+            400,
+            "signature validation failed",
+            &case,
+        );
+    }
+    assert_eq!(app.post(&good).0, 200);
+    assert_still_serving(&app);
+}
+
+#[test]
+fn lowercase_and_malformed_addresses() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    let lower = address(1).to_lowercase();
+    let upper = format!("0x{}", address(1)[2..].to_uppercase());
+    let cases: Vec<(&str, Value)> = vec![
+        ("/address", json!(lower)),
+        ("/address", json!(upper)),
+        ("/address", json!(address(1)[..41].to_string())),
+        ("/address", json!(format!("{}00", address(1)))),
+        ("/address", json!(address(1).replacen("0x", "0X", 1))),
+        ("/data/message/from", json!(lower)),
+        ("/data/message/from", json!(upper)),
+        (
+            "/data/message/from",
+            json!(address(1).trim_start_matches("0x")),
+        ),
+    ];
+    for (path, value) in cases {
+        let mut envelope = good.clone();
+        *envelope.pointer_mut(path).unwrap() = value.clone();
+        assert_refused(
+            app.post(&envelope),
+            400,
+            "wrong envelope format",
+            &format!("{path} = {value}"),
+        );
+    }
+    // Both lowercase, re-signed: still refused (EIP-55 is part of the schema).
+    let mut both = good.clone();
+    both["address"] = json!(lower);
+    both["data"]["message"]["from"] = json!(lower);
+    assert_refused(
+        app.post(&resign(1, &both)),
+        400,
+        "wrong envelope format",
+        "both lowercase",
+    );
+    assert_still_serving(&app);
+}
+
+#[test]
+fn empty_and_non_utf8_bodies() {
+    let app = spawn_app();
+    let good = valid_vote(&app);
+    assert_refused(app.post_raw(b""), 400, "wrong envelope format", "empty");
+    assert_refused(
+        app.post_raw(b"   \n\t "),
+        400,
+        "wrong envelope format",
+        "blank",
+    );
+    assert_refused(
+        app.post_raw(b"\xff\xfe\xfd"),
+        400,
+        "wrong envelope format",
+        "binary",
+    );
+    assert_refused(app.post_raw(b"\x00"), 400, "wrong envelope format", "NUL");
+    // A valid envelope with one invalid UTF-8 sequence inside a string.
+    let text = good.to_string();
+    let at = text.find("\"reason\":\"").unwrap() + "\"reason\":\"".len();
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.splice(at..at, [0xc3, 0x28]);
+    assert_refused(
+        app.post_raw(&bytes),
+        400,
+        "wrong envelope format",
+        "invalid UTF-8 in reason",
+    );
+    let mut truncated = text.as_bytes().to_vec();
+    truncated.splice(at..at, [0xf0, 0x9f]);
+    assert_refused(
+        app.post_raw(&truncated),
+        400,
+        "wrong envelope format",
+        "truncated UTF-8",
+    );
+    assert_still_serving(&app);
+}
