@@ -93,7 +93,7 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
-    let writer = Writer::spawn(store.write_connection().unwrap(), 512).unwrap();
+    let writer = Writer::spawn(&store, 512).unwrap();
     let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
     let ingestor = Ingestor::new(store.clone(), writer, relayer, Limits::default());
     let controller = votehub::demo::dev_key(0).unwrap();

@@ -218,7 +218,7 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .init();
     let store = open_store(data)?;
     let relayer = crate::relayer::load_or_create(data)?;
-    let writer = Writer::spawn(store.write_connection()?, config.batch)?;
+    let writer = Writer::spawn(&store, config.batch)?;
     let ingestor = Ingestor::new(store, writer, relayer, config.limits.clone());
     let listener =
         TcpListener::bind(&config.listen).with_context(|| format!("binding {}", config.listen))?;

@@ -12,7 +12,7 @@ use crate::envelope::{Envelope, EnvelopeError};
 use crate::rejection::Rejection;
 use crate::rules::{self, Limits, Stamp};
 use crate::signature::{self, Address, Signer};
-use crate::store::{writer::Writer, MessageRow, Store};
+use crate::store::{writer::Writer, Db, MessageRow, Store};
 use crate::typed_data::{self, Kind};
 
 /// Accepted this far in the future, in seconds (Snapshot: 300).
@@ -158,7 +158,8 @@ impl Ingestor {
             }
         }
         let reader = self.store.reader()?;
-        let db = reader.db();
+        let snapshot = reader.snapshot()?;
+        let db = Db::new(&snapshot);
         if !matches!(
             kind,
             Kind::Settings | Kind::Alias | Kind::Profile | Kind::DeleteSpace

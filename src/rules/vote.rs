@@ -144,7 +144,7 @@ fn check_vote_validation(
 /// Writes a vote: a later vote replaces the voter's earlier one; equal
 /// timestamps are ordered by id.
 pub(super) fn apply(db: &Db<'_>, vote: &VoteRow) -> Result<(), Rejection> {
-    if db.proposal(&vote.proposal)?.is_none() {
+    if !db.proposal_exists(&vote.proposal)? {
         return Err(Rejection::UnknownProposal);
     }
     let current = db.current_vote(&vote.voter, &vote.space, &vote.proposal)?;

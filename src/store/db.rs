@@ -438,6 +438,14 @@ impl<'a> Db<'a> {
             .optional()?)
     }
 
+    /// Whether a live proposal exists, without reading it.
+    pub fn proposal_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM proposals WHERE id = ?1 AND deleted = 0")?
+            .exists([id])?)
+    }
+
     /// Inserts a first vote or replaces the voter's earlier one; a first vote
     /// also counts towards the proposal's `votes`.
     pub fn put_vote(&self, v: &VoteRow, replaces: bool) -> Result<(), StoreError> {

@@ -26,8 +26,8 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("stored JSON is corrupt: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("the writer thread has stopped")]
-    WriterGone,
+    #[error("cannot start a store thread: {0}")]
+    Thread(String),
 }
 
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_core.sql")];
@@ -61,6 +61,11 @@ impl Store {
         Ok(Reader(self.readers.get()?))
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// A new read-write connection, for the writer thread and for CLI commands
     /// that change the store while a server may be running.
     pub fn write_connection(&self) -> Result<Connection, StoreError> {
@@ -75,6 +80,12 @@ impl Reader {
     pub fn db(&self) -> Db<'_> {
         Db::new(&self.0)
     }
+
+    /// One read transaction: every query through it sees the same snapshot,
+    /// and the shared lock is taken once instead of per query.
+    pub fn snapshot(&self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        Ok(self.0.unchecked_transaction()?)
+    }
 }
 
 fn open_writer(path: &Path) -> Result<Connection, StoreError> {
@@ -85,7 +96,16 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     // FULL: a commit is on disk before the writer acknowledges it.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    tune(&conn)?;
     Ok(conn)
+}
+
+/// A larger page cache for the connections that write, so hot B-tree pages
+/// are not re-read for every insert.
+fn tune(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "cache_size", -16_384)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -10,7 +10,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Db;
+use super::{Db, Store, StoreError};
 use crate::rejection::Rejection;
 
 /// The work of one message inside the writer's transaction.
@@ -28,12 +28,26 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`. It stops when every handle is dropped.
-    pub fn spawn(conn: Connection, max_batch: usize) -> std::io::Result<Writer> {
+    /// Starts the writer thread and its checkpointer on `store`. Both stop
+    /// when every handle is dropped.
+    pub fn spawn(store: &Store, max_batch: usize) -> Result<Writer, StoreError> {
+        let conn = store.write_connection()?;
+        // Checkpoints run beside the writer, not inside its commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpoints = store.write_connection()?;
+        let (alive, ended) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("votehub-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpoints, &ended))
+            .map_err(|err| StoreError::Thread(err.to_string()))?;
         let (jobs, queue) = mpsc::channel(max_batch.max(1) * 4);
         std::thread::Builder::new()
             .name("votehub-writer".into())
-            .spawn(move || run(conn, queue, max_batch.max(1)))?;
+            .spawn(move || {
+                run(conn, queue, max_batch.max(1));
+                drop(alive);
+            })
+            .map_err(|err| StoreError::Thread(err.to_string()))?;
         Ok(Writer { jobs })
     }
 
@@ -47,6 +61,21 @@ impl Writer {
         answer
             .await
             .map_err(|_| Rejection::Internal("writer dropped a job".into()))?
+    }
+}
+
+/// Copies committed WAL frames into the database file every half second
+/// (PASSIVE: never blocks the writer or readers), until the writer ends.
+fn checkpoint_loop(conn: &Connection, writer_ended: &std::sync::mpsc::Receiver<()>) {
+    loop {
+        match writer_ended.recv_timeout(std::time::Duration::from_millis(500)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(%err, "WAL checkpoint failed");
+                }
+            }
+            _ => return,
+        }
     }
 }
 

@@ -52,7 +52,7 @@ pub fn spawn_app_with(rate_limit: u32, limits: Limits) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
     let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
-    let writer = Writer::spawn(store.write_connection().unwrap(), 64).unwrap();
+    let writer = Writer::spawn(&store, 64).unwrap();
     let ingestor = Ingestor::new(store.clone(), writer, relayer, limits);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

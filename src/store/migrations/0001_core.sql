@@ -70,7 +70,7 @@ CREATE INDEX proposals_by_space ON proposals(space, created);
 
 -- One row per (voter, space, proposal): a later vote replaces the earlier one.
 CREATE TABLE votes (
-  id             TEXT NOT NULL UNIQUE,
+  id             TEXT NOT NULL,
   ipfs           TEXT NOT NULL,
   voter          TEXT NOT NULL,
   created        INTEGER NOT NULL,
@@ -86,7 +86,6 @@ CREATE TABLE votes (
   PRIMARY KEY (voter, space, proposal)
 ) WITHOUT ROWID;
 CREATE INDEX votes_by_created ON votes(proposal, created, id);
-CREATE INDEX votes_by_vp ON votes(proposal, vp, id);
 
 CREATE TABLE aliases (
   address TEXT NOT NULL,
