@@ -48,8 +48,11 @@ impl Store {
         drop(conn);
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|conn| conn.busy_timeout(BUSY_TIMEOUT));
-        let readers = r2d2::Pool::builder().max_size(16).build(manager)?;
+            .with_init(|conn| {
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.pragma_update(None, "cache_size", -8_192)
+            });
+        let readers = r2d2::Pool::builder().max_size(8).build(manager)?;
         Ok(Store {
             path: path.to_path_buf(),
             readers,
