@@ -76,6 +76,9 @@ pub struct ServeArgs {
     /// Load the demo space, its balances and an open proposal (fixtures/demo).
     #[arg(long)]
     pub demo: bool,
+    /// A JSON-RPC node for contract-wallet (EIP-1271) signatures on a network, as NETWORK=URL; repeatable.
+    #[arg(long, value_name = "NETWORK=URL")]
+    pub rpc: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +213,12 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(rate_limit) = args.rate_limit {
         config.rate_limit = rate_limit;
     }
+    for pair in &args.rpc {
+        let (network, url) = pair
+            .split_once('=')
+            .with_context(|| format!("--rpc {pair}: expected NETWORK=URL"))?;
+        config.rpc.insert(network.to_string(), url.to_string());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -219,7 +228,8 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(data)?;
     let relayer = crate::relayer::load_or_create(data)?;
     let writer = Writer::spawn(&store, config.batch)?;
-    let ingestor = Ingestor::new(store, writer, relayer, config.limits.clone());
+    let ingestor = Ingestor::new(store, writer, relayer, config.limits.clone())
+        .with_chains(crate::chain::Chains::new(config.rpc.clone()));
     let listener =
         TcpListener::bind(&config.listen).with_context(|| format!("binding {}", config.listen))?;
     actix_web::rt::System::new().block_on(async move {

@@ -26,6 +26,8 @@ pub struct ServeConfig {
     pub batch: usize,
     /// Protocol limits.
     pub limits: Limits,
+    /// JSON-RPC endpoints by network id, for contract-wallet (EIP-1271) signatures.
+    pub rpc: std::collections::HashMap<String, String>,
 }
 
 impl Default for ServeConfig {
@@ -39,6 +41,7 @@ impl Default for ServeConfig {
                 .unwrap_or(2),
             batch: 512,
             limits: Limits::default(),
+            rpc: std::collections::HashMap::new(),
         }
     }
 }

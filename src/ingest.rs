@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::blockstore;
+use crate::chain::Chains;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::rejection::Rejection;
 use crate::rules::{self, Limits, Stamp};
@@ -60,6 +61,7 @@ pub struct Ingestor {
     writer: Writer,
     relayer: Arc<Signer>,
     limits: Arc<Limits>,
+    chains: Chains,
 }
 
 /// Seconds since the Unix epoch.
@@ -77,7 +79,14 @@ impl Ingestor {
             writer,
             relayer: Arc::new(relayer),
             limits: Arc::new(limits),
+            chains: Chains::default(),
         }
+    }
+
+    /// Checks contract-wallet signatures through these JSON-RPC endpoints.
+    pub fn with_chains(mut self, chains: Chains) -> Self {
+        self.chains = chains;
+        self
     }
 
     pub fn relayer_address(&self) -> Address {
@@ -91,7 +100,13 @@ impl Ingestor {
     /// Verifies, checks and durably stores one envelope.
     pub async fn accept(&self, body: &[u8]) -> Result<Receipt, Rejection> {
         let now = unix_now();
-        let prepared = self.prepare(body, now)?;
+        let verified = match self.verify(body, now)? {
+            Signature::Ecdsa(verified) => verified,
+            Signature::Contract(verified, network) => {
+                self.check_contract(verified, network).await?
+            }
+        };
+        let prepared = self.prepare(verified, now)?;
         let receipt = prepared.receipt.clone();
         let limits = Arc::clone(&self.limits);
         self.writer
@@ -123,8 +138,8 @@ impl Ingestor {
         Ok(receipt)
     }
 
-    /// Everything up to the write: pure checks and reads, no state change.
-    fn prepare(&self, body: &[u8], now: i64) -> Result<Prepared, Rejection> {
+    /// Steps up to the signature: shape, size, time, domain, kind, space, alias.
+    fn verify(&self, body: &[u8], now: i64) -> Result<Signature, Rejection> {
         let envelope = Envelope::parse(body).map_err(|err| match err {
             EnvelopeError::Format(_) => Rejection::WrongEnvelopeFormat,
             EnvelopeError::Starknet => Rejection::WrongTypes,
@@ -160,17 +175,17 @@ impl Ingestor {
         let reader = self.store.reader()?;
         let snapshot = reader.snapshot()?;
         let db = Db::new(&snapshot);
-        if !matches!(
-            kind,
-            Kind::Settings | Kind::Alias | Kind::Profile | Kind::DeleteSpace
-        ) {
-            let exists = match space {
-                Some(space) => db.space(space)?.is_some_and(|row| !row.deleted),
-                None => false,
-            };
-            if !exists {
-                return Err(Rejection::UnknownSpace);
-            }
+        let space_row = match space {
+            Some(space) => db.space(space)?.filter(|row| !row.deleted),
+            None => None,
+        };
+        if space_row.is_none()
+            && !matches!(
+                kind,
+                Kind::Settings | Kind::Alias | Kind::Profile | Kind::DeleteSpace
+            )
+        {
+            return Err(Rejection::UnknownSpace);
         }
         let signer = envelope.address();
         let from = envelope.from();
@@ -187,7 +202,78 @@ impl Ingestor {
                 return Err(Rejection::WrongAlias);
             }
         }
-        let digest = verify_signature(&envelope, schema)?;
+        let digest =
+            typed_data::digest(schema, envelope.domain(), envelope.message()).map_err(|err| {
+                tracing::debug!("typed data refused: {err}");
+                Rejection::SignatureValidationFailed
+            })?;
+        let verified = Verified {
+            envelope,
+            schema,
+            digest,
+        };
+        let recovered = signature::decode_hex_sig(verified.envelope.sig())
+            .and_then(|sig| signature::recover(&digest, &sig));
+        if recovered.is_ok_and(|address| address == signer) {
+            return Ok(Signature::Ecdsa(verified));
+        }
+        // The space's network decides where a contract wallet is asked (Snapshot: default "1").
+        let network = space_row
+            .and_then(|row| {
+                row.settings
+                    .get("network")
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| "1".into());
+        if self.chains.has(&network) {
+            return Ok(Signature::Contract(verified, network));
+        }
+        Err(Rejection::SignatureValidationFailed)
+    }
+
+    /// EIP-1271 through the network's JSON-RPC node, off the async workers.
+    async fn check_contract(
+        &self,
+        verified: Verified,
+        network: String,
+    ) -> Result<Verified, Rejection> {
+        let chains = self.chains.clone();
+        let wallet = verified.envelope.address();
+        let digest = verified.digest;
+        let sig = signature::decode_hex_sig(verified.envelope.sig())
+            .map_err(|_| Rejection::SignatureValidationFailed)?;
+        let answer = tokio::task::spawn_blocking(move || {
+            chains.is_valid_signature(&network, wallet, &digest, &sig)
+        })
+        .await
+        .map_err(|err| Rejection::Internal(err.to_string()))?;
+        match answer {
+            Ok(true) => Ok(verified),
+            Ok(false) => Err(Rejection::SignatureValidationFailed),
+            Err(err) => {
+                tracing::warn!(%wallet, "contract signature check failed: {err}");
+                Err(Rejection::SignatureValidationFailed)
+            }
+        }
+    }
+
+    /// Steps after the signature: replay, kind rules, CID and receipt.
+    fn prepare(&self, verified: Verified, now: i64) -> Result<Prepared, Rejection> {
+        let Verified {
+            envelope,
+            schema,
+            digest,
+        } = verified;
+        let kind = schema.kind;
+        let domain = envelope.domain();
+        let space = envelope.message_str("space");
+        let signer = envelope.address();
+        let from = envelope.from();
+        let timestamp = envelope.timestamp();
+        let reader = self.store.reader()?;
+        let snapshot = reader.snapshot()?;
+        let db = Db::new(&snapshot);
         let id = format!("0x{}", hex::encode(digest));
         if db.message_exists(&id)? {
             return Err(Rejection::DuplicateMessage);
@@ -260,23 +346,19 @@ struct Prepared {
     receipt: Receipt,
 }
 
-/// ECDSA recovery against the envelope `address`. Contract signatures
-/// (EIP-1271 / EIP-6492) need a chain node and are refused here.
-fn verify_signature(
-    envelope: &Envelope,
+/// A message whose signature checked out, and its digest (the message id).
+struct Verified {
+    envelope: Envelope,
     schema: &'static typed_data::Schema,
-) -> Result<[u8; 32], Rejection> {
-    let digest =
-        typed_data::digest(schema, envelope.domain(), envelope.message()).map_err(|err| {
-            tracing::debug!("typed data refused: {err}");
-            Rejection::SignatureValidationFailed
-        })?;
-    let recovered =
-        signature::decode_hex_sig(envelope.sig()).and_then(|sig| signature::recover(&digest, &sig));
-    match recovered {
-        Ok(address) if address == envelope.address() => Ok(digest),
-        Ok(_) | Err(_) => Err(Rejection::SignatureValidationFailed),
-    }
+    digest: [u8; 32],
+}
+
+/// How far the signature check got without a chain node.
+enum Signature {
+    /// Recovered to the envelope `address`.
+    Ecdsa(Verified),
+    /// Not an ECDSA signature of `address`; its contract is asked on this network.
+    Contract(Verified, String),
 }
 
 /// Snapshot requires an ENS-normalised id (its own lowercase form). votehub

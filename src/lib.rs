@@ -11,6 +11,7 @@
 
 pub mod balances;
 pub mod blockstore;
+pub mod chain;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -7,17 +7,15 @@
 //! `cargo test -p votehub-strategies` is the only command an author runs.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use jsonschema::Validator;
 use primitive_types::U256;
 use serde_json::Value;
+use sha3::{Digest, Keccak256};
 use votehub_strategies::{
     find, scores, BalanceSource, SourceError, StrategyError, StrategySpec, REGISTRY,
 };
-
-/// The only `pattern` the schema checker below understands.
-const ADDRESS_PATTERN: &str = "^0x[a-fA-F0-9]{40}$";
 
 fn strategies_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -144,13 +142,26 @@ fn every_example_scores_as_expected() {
                 continue;
             }
         };
-        let schema = read_json(&folder.join("schema.json")).ok();
+        // A schema.json that cannot be read is reported by check_folder_files.
+        let validator = match read_json(&folder.join("schema.json"))
+            .map(|schema| jsonschema::draft7::new(&schema))
+        {
+            Ok(Ok(validator)) => Some(validator),
+            Ok(Err(error)) => {
+                failures.push(format!(
+                    "{folder_name}: schema.json{} is not valid draft-07: {error}",
+                    error.instance_path()
+                ));
+                None
+            }
+            Err(_) => None,
+        };
         for (index, example) in examples.iter().enumerate() {
             let label = example
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or("(unnamed)");
-            for problem in check_example(&folder_name, schema.as_ref(), example) {
+            for problem in check_example(&folder_name, validator.as_ref(), example) {
                 failures.push(format!(
                     "{folder_name}: example #{index} \"{label}\": {problem}"
                 ));
@@ -209,19 +220,16 @@ fn erc20_balance_of_without_a_snapshot_fails() {
 }
 
 #[test]
-fn keccak256_matches_known_digests() {
-    assert_eq!(
-        hex(&keccak256(b"")),
-        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-    );
-    assert_eq!(
-        hex(&keccak256(b"abc")),
-        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
-    );
+fn is_checksummed_follows_eip55() {
     assert!(is_checksummed("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+    assert!(is_checksummed("0x6B175474E89094C44Da98b954EedeAC495271d0F"));
     assert!(!is_checksummed(
         "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
     ));
+    assert!(!is_checksummed(
+        "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    ));
+    assert!(!is_checksummed("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb9226"));
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
@@ -283,7 +291,7 @@ fn arrays_declare_items(schema: &Value, path: &str, problems: &mut Vec<String>) 
 }
 
 /// Everything wrong with one example.
-fn check_example(folder_name: &str, schema: Option<&Value>, example: &Value) -> Vec<String> {
+fn check_example(folder_name: &str, validator: Option<&Validator>, example: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     for key in example
         .as_object()
@@ -342,8 +350,13 @@ fn check_example(folder_name: &str, schema: Option<&Value>, example: &Value) -> 
     }
 
     // The params against schema.json.
-    if let Some(schema) = schema {
-        validate(schema, &spec.params, "params", &mut problems);
+    if let Some(validator) = validator {
+        for error in validator.iter_errors(&spec.params) {
+            problems.push(format!(
+                "params{} does not fit schema.json: {error}",
+                error.instance_path()
+            ));
+        }
     }
 
     // Network, snapshot, addresses.
@@ -484,186 +497,6 @@ fn check_example(folder_name: &str, schema: Option<&Value>, example: &Value) -> 
     problems
 }
 
-/// A small JSON Schema (draft-07) checker for the keywords strategy schemas
-/// use. An unknown keyword is reported, so that a schema never passes
-/// unchecked; extend this function when a schema needs a new keyword.
-fn validate(schema: &Value, value: &Value, path: &str, problems: &mut Vec<String>) {
-    let Some(schema) = schema.as_object() else {
-        if schema == &Value::Bool(false) {
-            problems.push(format!("{path} is not allowed by schema.json"));
-        }
-        return;
-    };
-    for (keyword, rule) in schema {
-        match keyword.as_str() {
-            "$schema" | "$comment" | "title" | "description" | "examples" | "default" => {}
-            "type" => {
-                let types: Vec<&str> = match rule {
-                    Value::String(name) => vec![name.as_str()],
-                    Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
-                    _ => vec![],
-                };
-                if !types.iter().any(|name| has_type(value, name)) {
-                    problems.push(format!(
-                        "{path} must be of type {}, not {value}",
-                        types.join(" or ")
-                    ));
-                }
-            }
-            "required" => {
-                if let Some(object) = value.as_object() {
-                    for key in rule
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                    {
-                        if !object.contains_key(key) {
-                            problems.push(format!("{path}.{key} is required by schema.json"));
-                        }
-                    }
-                }
-            }
-            "properties" => {
-                if let (Some(object), Some(properties)) = (value.as_object(), rule.as_object()) {
-                    for (key, property) in properties {
-                        if let Some(item) = object.get(key) {
-                            validate(property, item, &format!("{path}.{key}"), problems);
-                        }
-                    }
-                }
-            }
-            "additionalProperties" => {
-                if let Some(object) = value.as_object() {
-                    let declared = schema.get("properties").and_then(Value::as_object);
-                    for (key, item) in object {
-                        if !declared.is_some_and(|properties| properties.contains_key(key)) {
-                            validate(rule, item, &format!("{path}.{key}"), problems);
-                        }
-                    }
-                }
-            }
-            "propertyNames" => {
-                if let Some(object) = value.as_object() {
-                    for key in object.keys() {
-                        validate(
-                            rule,
-                            &Value::from(key.as_str()),
-                            &format!("{path} key {key}"),
-                            problems,
-                        );
-                    }
-                }
-            }
-            "items" => {
-                for (index, item) in value.as_array().into_iter().flatten().enumerate() {
-                    validate(rule, item, &format!("{path}[{index}]"), problems);
-                }
-            }
-            "minItems" | "maxItems" => {
-                if let (Some(items), Some(bound)) = (value.as_array(), rule.as_u64()) {
-                    let fits = if keyword == "minItems" {
-                        items.len() as u64 >= bound
-                    } else {
-                        items.len() as u64 <= bound
-                    };
-                    if !fits {
-                        problems.push(format!(
-                            "{path} has {} items; {keyword} is {bound}",
-                            items.len()
-                        ));
-                    }
-                }
-            }
-            "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
-                if let (Some(number), Some(bound)) = (value.as_f64(), rule.as_f64()) {
-                    let fits = match keyword.as_str() {
-                        "minimum" => number >= bound,
-                        "maximum" => number <= bound,
-                        "exclusiveMinimum" => number > bound,
-                        _ => number < bound,
-                    };
-                    if !fits {
-                        problems.push(format!("{path} is {number}; {keyword} is {bound}"));
-                    }
-                }
-            }
-            "minLength" | "maxLength" => {
-                if let (Some(text), Some(bound)) = (value.as_str(), rule.as_u64()) {
-                    let length = text.chars().count() as u64;
-                    let fits = if keyword == "minLength" {
-                        length >= bound
-                    } else {
-                        length <= bound
-                    };
-                    if !fits {
-                        problems.push(format!(
-                            "{path} has {length} characters; {keyword} is {bound}"
-                        ));
-                    }
-                }
-            }
-            "pattern" => {
-                if let Some(text) = value.as_str() {
-                    if rule.as_str() != Some(ADDRESS_PATTERN) {
-                        problems.push(format!("schema.json pattern {rule} is not supported by tests/examples.rs; extend it"));
-                    } else if !is_address(text) {
-                        problems.push(format!("{path} ({text}) does not match {ADDRESS_PATTERN}"));
-                    }
-                }
-            }
-            "enum" => {
-                if !rule
-                    .as_array()
-                    .is_some_and(|allowed| allowed.contains(value))
-                {
-                    problems.push(format!("{path} ({value}) is not one of {rule}"));
-                }
-            }
-            "oneOf" | "anyOf" => {
-                let branches = rule.as_array().map(Vec::as_slice).unwrap_or_default();
-                let matching = branches
-                    .iter()
-                    .filter(|branch| {
-                        let mut branch_problems = Vec::new();
-                        validate(branch, value, path, &mut branch_problems);
-                        branch_problems.is_empty()
-                    })
-                    .count();
-                let fits = if keyword == "oneOf" {
-                    matching == 1
-                } else {
-                    matching >= 1
-                };
-                if !fits {
-                    problems.push(format!(
-                        "{path} matches {matching} of the {} `{keyword}` branches",
-                        branches.len()
-                    ));
-                }
-            }
-            other => problems.push(format!(
-                "schema.json keyword `{other}` is not supported by tests/examples.rs; extend it"
-            )),
-        }
-    }
-}
-
-fn has_type(value: &Value, name: &str) -> bool {
-    match name {
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        "string" => value.is_string(),
-        "number" => value.is_number(),
-        "integer" => {
-            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|n| n.fract() == 0.0)
-        }
-        "boolean" => value.is_boolean(),
-        "null" => value.is_null(),
-        _ => false,
-    }
-}
-
 /// `^0x[a-fA-F0-9]{40}$`.
 fn is_address(text: &str) -> bool {
     text.len() == 42 && text.starts_with("0x") && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
@@ -676,7 +509,7 @@ fn is_checksummed(address: &str) -> bool {
         return false;
     }
     let hex_digits = &address[2..];
-    let hash = keccak256(hex_digits.to_ascii_lowercase().as_bytes());
+    let hash = Keccak256::digest(hex_digits.to_ascii_lowercase().as_bytes());
     hex_digits.bytes().enumerate().all(|(index, digit)| {
         let nibble = if index % 2 == 0 {
             hash[index / 2] >> 4
@@ -689,107 +522,4 @@ fn is_checksummed(address: &str) -> bool {
             _ => true,
         }
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut text, byte| {
-        let _ = write!(text, "{byte:02x}");
-        text
-    })
-}
-
-/// Keccak-256 (Ethereum's, with the original 0x01 padding), to check
-/// checksummed addresses without a dependency.
-fn keccak256(data: &[u8]) -> [u8; 32] {
-    const RATE: usize = 136;
-    let mut state = [0u64; 25];
-    let mut padded = data.to_vec();
-    padded.push(0x01);
-    padded.resize(padded.len().div_ceil(RATE) * RATE, 0);
-    if let Some(last) = padded.last_mut() {
-        *last |= 0x80;
-    }
-    for block in padded.chunks(RATE) {
-        for (lane, bytes) in state.iter_mut().zip(block.chunks(8)) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(bytes);
-            *lane ^= u64::from_le_bytes(word);
-        }
-        keccak_f(&mut state);
-    }
-    let mut out = [0u8; 32];
-    for (chunk, lane) in out.chunks_mut(8).zip(state) {
-        chunk.copy_from_slice(&lane.to_le_bytes());
-    }
-    out
-}
-
-fn keccak_f(state: &mut [u64; 25]) {
-    const ROUND_CONSTANTS: [u64; 24] = [
-        0x0000000000000001,
-        0x0000000000008082,
-        0x800000000000808a,
-        0x8000000080008000,
-        0x000000000000808b,
-        0x0000000080000001,
-        0x8000000080008081,
-        0x8000000000008009,
-        0x000000000000008a,
-        0x0000000000000088,
-        0x0000000080008009,
-        0x000000008000000a,
-        0x000000008000808b,
-        0x800000000000008b,
-        0x8000000000008089,
-        0x8000000000008003,
-        0x8000000000008002,
-        0x8000000000000080,
-        0x000000000000800a,
-        0x800000008000000a,
-        0x8000000080008081,
-        0x8000000000008080,
-        0x0000000080000001,
-        0x8000000080008008,
-    ];
-    const ROTATIONS: [u32; 24] = [
-        1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
-    ];
-    const PI: [usize; 24] = [
-        10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
-    ];
-    for round_constant in ROUND_CONSTANTS {
-        // θ
-        let mut columns = [0u64; 5];
-        for (x, column) in columns.iter_mut().enumerate() {
-            *column = state[x] ^ state[x + 5] ^ state[x + 10] ^ state[x + 15] ^ state[x + 20];
-        }
-        for x in 0..5 {
-            let mix = columns[(x + 4) % 5] ^ columns[(x + 1) % 5].rotate_left(1);
-            for y in 0..5 {
-                state[5 * y + x] ^= mix;
-            }
-        }
-        // ρ and π
-        let mut carried = state[1];
-        for (target, rotation) in PI.into_iter().zip(ROTATIONS) {
-            let next = state[target];
-            state[target] = carried.rotate_left(rotation);
-            carried = next;
-        }
-        // χ
-        for y in 0..5 {
-            let row = [
-                state[5 * y],
-                state[5 * y + 1],
-                state[5 * y + 2],
-                state[5 * y + 3],
-                state[5 * y + 4],
-            ];
-            for x in 0..5 {
-                state[5 * y + x] = row[x] ^ (!row[(x + 1) % 5] & row[(x + 2) % 5]);
-            }
-        }
-        // ι
-        state[0] ^= round_constant;
-    }
 }

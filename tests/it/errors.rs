@@ -100,7 +100,8 @@ fn wrong_envelope_format() {
     let app = spawn_app();
     app.ticket_space();
     let good = signed(1, Kind::Follow, json!({"space": SPACE}));
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         (
             "lowercase address",
             Box::new(|e| e["address"] = json!(address(1).to_lowercase())),

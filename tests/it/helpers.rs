@@ -49,11 +49,20 @@ pub fn spawn_app() -> TestApp {
 }
 
 pub fn spawn_app_with(rate_limit: u32, limits: Limits) -> TestApp {
+    spawn_app_with_chains(rate_limit, limits, votehub::chain::Chains::default())
+}
+
+/// A server that asks these JSON-RPC endpoints about contract signatures.
+pub fn spawn_app_with_chains(
+    rate_limit: u32,
+    limits: Limits,
+    chains: votehub::chain::Chains,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
     let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
     let writer = Writer::spawn(&store, 64).unwrap();
-    let ingestor = Ingestor::new(store.clone(), writer, relayer, limits);
+    let ingestor = Ingestor::new(store.clone(), writer, relayer, limits).with_chains(chains);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(ingestor, rate_limit, 1 << 20);

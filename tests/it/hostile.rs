@@ -194,7 +194,7 @@ fn bytes32_with_33_and_2_bytes() {
         "0xabcd".to_string(),
         "0x".to_string(),
         format!("0x{}", "zz".repeat(32)),
-        format!("{}", "ab".repeat(32)),
+        "ab".repeat(32),
     ] {
         let envelope = legacy_vote(&proposal, json!(1), &donor["sig"]);
         assert_refused(
