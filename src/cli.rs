@@ -55,6 +55,17 @@ pub enum Command {
     /// Manage imported balance snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Count a proposal's votes and print its result.
+    #[command(
+        after_help = "Examples:\n  votehub tally 0x4fb0…7071\n  votehub tally 0x4fb0…7071 --json"
+    )]
+    Tally {
+        /// The proposal id.
+        proposal: String,
+        /// Print the canonical JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign a message with a local key and print the envelope to POST.
     #[command(
         after_help = "Examples:\n  votehub sign vote --dev-key 1 '{\"space\":\"btrst-demo.eth\",\"proposal\":\"0x…\",\"choice\":1}'\n  votehub sign vote-string --key 0x… '{\"space\":\"s.eth\",\"proposal\":\"0x…\",\"choice\":\"{\\\"1\\\":2}\"}'\n\nMissing fields get snapshot.js's defaults (from = the signer, timestamp = now)."
@@ -162,6 +173,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("imported {holders} balances of {token} on network {network} at block {block} (file {cid})");
             Ok(())
         }
+        Command::Tally { proposal, json } => {
+            let store = open_store(&cli.data.path)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let result = runtime
+                .block_on(crate::results::current(
+                    &store,
+                    None,
+                    &proposal.to_lowercase(),
+                    unix_now(),
+                ))?
+                .with_context(|| format!("no proposal {proposal}"))?;
+            if json {
+                println!("{result}");
+            } else {
+                print!("{}", table(&serde_json::from_str(&result)?));
+            }
+            Ok(())
+        }
         Command::Sign(args) => {
             let signer = match (&args.key, args.dev_key) {
                 (Some(key), _) => {
@@ -186,6 +217,57 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A result as a readable table.
+fn table(result: &Value) -> String {
+    use std::fmt::Write;
+    let number = |value: &Value| value.as_f64().unwrap_or(0.0);
+    let total = number(&result["scores_total"]);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "proposal {} ({}), {}",
+        result["proposal"].as_str().unwrap_or(""),
+        result["type"].as_str().unwrap_or(""),
+        result["scores_state"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(out, "{:<32} {:>20} {:>8}", "choice", "score", "share");
+    let choices = result["choices"].as_array().cloned().unwrap_or_default();
+    for (choice, score) in choices
+        .iter()
+        .zip(result["scores"].as_array().cloned().unwrap_or_default())
+    {
+        let score = number(&score);
+        let share = if total > 0.0 {
+            score / total * 100.0
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            out,
+            "{:<32} {:>20} {:>7.2}%",
+            choice.as_str().unwrap_or(""),
+            score,
+            share
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<32} {:>20} ({} votes)",
+        "total", total, result["votes"]
+    );
+    if number(&result["quorum"]) > 0.0 || result.get("outcome").is_some() {
+        let _ = writeln!(
+            out,
+            "quorum {} ({}): {} counted, {}",
+            number(&result["quorum"]),
+            result["quorumType"].as_str().unwrap_or(""),
+            number(&result["quorum_votes"]),
+            result["outcome"].as_str().unwrap_or("")
+        );
+    }
+    out
 }
 
 fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {

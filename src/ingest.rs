@@ -97,6 +97,10 @@ impl Ingestor {
         &self.store
     }
 
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
     /// Verifies, checks and durably stores one envelope.
     pub async fn accept(&self, body: &[u8]) -> Result<Receipt, Rejection> {
         let now = unix_now();

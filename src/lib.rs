@@ -21,6 +21,7 @@ pub mod http;
 pub mod ingest;
 pub mod rejection;
 pub mod relayer;
+pub mod results;
 pub mod rules;
 pub mod signature;
 pub mod store;

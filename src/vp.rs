@@ -57,6 +57,24 @@ impl BalanceSource for StoredBalances<'_> {
     }
 }
 
+/// Scores of `addresses` under `strategies` at `snapshot`: one vector per strategy.
+pub fn scores(
+    db: &Db<'_>,
+    strategies: &[StrategySpec],
+    network: &str,
+    snapshot: u64,
+    addresses: &[Address],
+) -> Result<Vec<Vec<f64>>, StrategyError> {
+    let addresses: Vec<String> = addresses.iter().map(Address::to_string).collect();
+    votehub_strategies::scores(
+        strategies,
+        network,
+        snapshot,
+        &StoredBalances::new(db),
+        &addresses,
+    )
+}
+
 /// A voter's power under frozen strategies (`[{name, network, params}]`).
 pub fn voting_power(
     db: &Db<'_>,

@@ -4,6 +4,7 @@
 mod ingest;
 mod read;
 mod reply;
+mod scores;
 
 use std::net::{IpAddr, TcpListener};
 use std::num::NonZeroU32;
@@ -45,6 +46,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/spaces/{id}/proposals", web::get().to(read::proposals))
         .route("/api/proposals/{id}", web::get().to(read::proposal))
         .route("/api/proposals/{id}/votes", web::get().to(read::votes))
+        .route(
+            "/api/proposals/{id}/scores",
+            web::get().to(scores::proposal_scores),
+        )
+        .route("/api/scores", web::post().to(scores::post_scores))
         .route("/api/messages/{id}", web::get().to(read::message))
         .route("/ipfs/{cid}", web::get().to(read::block));
 }

@@ -253,6 +253,7 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, Rejection> {
         flagged: false,
         votes: 0,
         scores_state: "pending".into(),
+        vote_changes: 0,
     })))
 }
 

@@ -72,6 +72,25 @@ pub struct ProposalRow {
     pub flagged: bool,
     pub votes: i64,
     pub scores_state: String,
+    /// Bumped by every vote write; tells a cached result it is stale.
+    #[serde(skip)]
+    pub vote_changes: i64,
+}
+
+/// What counting needs of a vote.
+#[derive(Debug, Clone)]
+pub struct CountedVote {
+    pub choice: Value,
+    pub vp: f64,
+    pub vp_by_strategy: Vec<f64>,
+}
+
+/// A stored result: its canonical JSON and the vote changes it counted.
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    pub vote_changes: i64,
+    pub state: String,
+    pub json: String,
 }
 
 /// A voter's current vote on a proposal.
@@ -157,6 +176,7 @@ fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
         flagged: row.get("flagged")?,
         votes: row.get("votes")?,
         scores_state: row.get("scores_state")?,
+        vote_changes: row.get("vote_changes")?,
     })
 }
 
@@ -447,7 +467,7 @@ impl<'a> Db<'a> {
     }
 
     /// Inserts a first vote or replaces the voter's earlier one; a first vote
-    /// also counts towards the proposal's `votes`.
+    /// also counts towards the proposal's `votes`; every write bumps its `vote_changes`.
     pub fn put_vote(&self, v: &VoteRow, replaces: bool) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
@@ -474,11 +494,11 @@ impl<'a> Db<'a> {
                 serde_json::to_string(&v.vp_by_strategy)?,
                 v.vp_state
             ])?;
-        if !replaces {
-            self.conn
-                .prepare_cached("UPDATE proposals SET votes = votes + 1 WHERE id = ?1")?
-                .execute([&v.proposal])?;
-        }
+        self.conn
+            .prepare_cached(
+                "UPDATE proposals SET votes = votes + ?2, vote_changes = vote_changes + 1 WHERE id = ?1",
+            )?
+            .execute(params![&v.proposal, if replaces { 0 } else { 1 }])?;
         Ok(())
     }
 
@@ -507,6 +527,65 @@ impl<'a> Db<'a> {
             )?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// Every current vote of a proposal, in (created, id) order.
+    pub fn counted_votes(&self, proposal: &str) -> Result<Vec<CountedVote>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT choice, vp, vp_by_strategy FROM votes WHERE proposal = ?1 ORDER BY created ASC, id ASC",
+        )?;
+        let rows = statement
+            .query_map([proposal], |row| {
+                let choice: String = row.get(0)?;
+                let by_strategy: String = row.get(2)?;
+                Ok((choice, row.get::<_, f64>(1)?, by_strategy))
+            })?
+            .map(|row| {
+                let (choice, vp, by_strategy) = row?;
+                Ok(CountedVote {
+                    choice: serde_json::from_str(&choice)?,
+                    vp,
+                    vp_by_strategy: serde_json::from_str(&by_strategy)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(rows)
+    }
+
+    pub fn result(&self, proposal: &str) -> Result<Option<StoredResult>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT vote_changes, state, result FROM results WHERE proposal = ?1")?
+            .query_row([proposal], |r| {
+                Ok(StoredResult {
+                    vote_changes: r.get(0)?,
+                    state: r.get(1)?,
+                    json: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Stores a result; a `final` one is never replaced.
+    pub fn put_result(
+        &self,
+        proposal: &str,
+        result: &StoredResult,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO results (proposal, vote_changes, state, result, computed) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(proposal) DO UPDATE SET vote_changes = excluded.vote_changes, state = excluded.state,
+               result = excluded.result, computed = excluded.computed WHERE results.state <> 'final'",
+            params![proposal, result.vote_changes, result.state, result.json, now],
+        )?;
+        if result.state == "final" {
+            self.conn.execute(
+                "UPDATE proposals SET scores_state = 'final' WHERE id = ?1",
+                [proposal],
+            )?;
+        }
+        Ok(())
     }
 
     // ---- aliases

@@ -15,7 +15,9 @@ use std::time::Duration;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
-pub use db::{Db, MessageRow, ProposalRow, SpaceRow, VoteOrder, VotePage, VoteRow};
+pub use db::{
+    CountedVote, Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow,
+};
 
 /// Storage failures. They surface to clients as `server_error`.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +32,10 @@ pub enum StoreError {
     Thread(String),
 }
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_core.sql"),
+    include_str!("migrations/0002_results.sql"),
+];
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The database file and its read pool.

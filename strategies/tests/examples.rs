@@ -1,8 +1,8 @@
 //! Holds every strategy folder to the same contract, as Snapshot's
 //! `test/strategies/unit/strategy.test.ts` does: each folder under `src/` that
 //! has an `examples.json` is found at run time, and every example in it is
-//! scored against the imported balances it carries and compared with its
-//! expected scores, exactly.
+//! scored against the chain state it carries (`balances`, `eth`, `votes`) and
+//! compared with its expected scores, exactly.
 //!
 //! `cargo test -p votehub-strategies` is the only command an author runs.
 
@@ -14,7 +14,7 @@ use primitive_types::U256;
 use serde_json::Value;
 use sha3::{Digest, Keccak256};
 use votehub_strategies::{
-    find, scores, BalanceSource, SourceError, StrategyError, StrategySpec, REGISTRY,
+    find, scores, BalanceSource, SourceError, StrategyError, StrategySpec, VotesMethod, REGISTRY,
 };
 
 fn strategies_dir() -> PathBuf {
@@ -45,14 +45,33 @@ fn folder_name(folder: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Balances imported for one network and block, as an example's `balances`
-/// gives them: token -> holder -> base units. Addresses match
-/// case-insensitively; a missing token (or another network or block) is a
-/// missing snapshot, a missing holder has zero.
+/// Chain state at one network and block, as an example gives it:
+/// `balances` (token -> holder -> base units), `eth` (holder -> wei) and
+/// `votes` (token -> method name -> holder -> base units). Addresses match
+/// case-insensitively; a missing token, method or `eth` (or another network or
+/// block) is missing data, a missing holder has zero.
 struct ExampleSource {
     network: String,
     block: u64,
     balances: HashMap<String, HashMap<String, U256>>,
+    eth: Option<HashMap<String, U256>>,
+    votes: HashMap<(String, String), HashMap<String, U256>>,
+}
+
+/// `holder -> amount`, amounts in base units as decimal strings.
+fn parse_amounts(value: &Value, path: &str) -> Result<HashMap<String, U256>, String> {
+    let holders = value
+        .as_object()
+        .ok_or_else(|| format!("`{path}` must be an object holder -> amount"))?;
+    let mut amounts = HashMap::new();
+    for (holder, amount) in holders {
+        let parsed = amount
+            .as_str()
+            .and_then(|text| U256::from_dec_str(text).ok())
+            .ok_or_else(|| format!("`{path}.{holder}` must be an integer in base units as a decimal string, not {amount}"))?;
+        amounts.insert(holder.to_lowercase(), parsed);
+    }
+    Ok(amounts)
 }
 
 impl ExampleSource {
@@ -63,26 +82,69 @@ impl ExampleSource {
                 .as_object()
                 .ok_or("`balances` must be an object token -> holder -> amount")?;
             for (token, holders) in balances {
-                let holders = holders.as_object().ok_or_else(|| {
-                    format!("`balances.{token}` must be an object holder -> amount")
-                })?;
-                let mut amounts = HashMap::new();
-                for (holder, amount) in holders {
-                    let amount = amount
-                        .as_str()
-                        .and_then(|text| U256::from_dec_str(text).ok())
-                        .ok_or_else(|| format!("`balances.{token}.{holder}` must be an integer in base units as a decimal string, not {amount}"))?;
-                    amounts.insert(holder.to_lowercase(), amount);
-                }
-                tokens.insert(token.to_lowercase(), amounts);
+                tokens.insert(
+                    token.to_lowercase(),
+                    parse_amounts(holders, &format!("balances.{token}"))?,
+                );
             }
         }
         Ok(Self {
             network: network.to_string(),
             block,
             balances: tokens,
+            eth: None,
+            votes: HashMap::new(),
         })
     }
+
+    /// Everything an example carries: `balances`, `eth` and `votes`.
+    fn from_example(network: &str, block: u64, example: &Value) -> Result<Self, String> {
+        let mut source = Self::new(network, block, example.get("balances"))?;
+        if let Some(eth) = example.get("eth") {
+            source.eth = Some(parse_amounts(eth, "eth")?);
+        }
+        if let Some(votes) = example.get("votes") {
+            let votes = votes
+                .as_object()
+                .ok_or("`votes` must be an object token -> method -> holder -> amount")?;
+            for (token, methods) in votes {
+                let methods = methods.as_object().ok_or_else(|| {
+                    format!("`votes.{token}` must be an object method -> holder -> amount")
+                })?;
+                for (method, holders) in methods {
+                    if VotesMethod::from_name(method).is_none() {
+                        let names: Vec<&str> = VotesMethod::ALL.iter().map(|m| m.name()).collect();
+                        return Err(format!(
+                            "`votes.{token}.{method}`: the method must be one of {}",
+                            names.join(", ")
+                        ));
+                    }
+                    source.votes.insert(
+                        (token.to_lowercase(), method.clone()),
+                        parse_amounts(holders, &format!("votes.{token}.{method}"))?,
+                    );
+                }
+            }
+        }
+        Ok(source)
+    }
+
+    fn here(&self, network: &str, block: u64) -> bool {
+        network == self.network && block == self.block
+    }
+}
+
+/// One amount per address, zero for a holder that is not listed.
+fn lookup(holders: &HashMap<String, U256>, addresses: &[String]) -> Vec<U256> {
+    addresses
+        .iter()
+        .map(|address| {
+            holders
+                .get(&address.to_lowercase())
+                .copied()
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 impl BalanceSource for ExampleSource {
@@ -96,21 +158,52 @@ impl BalanceSource for ExampleSource {
         let holders = self
             .balances
             .get(&token.to_lowercase())
-            .filter(|_| network == self.network && block == self.block)
+            .filter(|_| self.here(network, block))
             .ok_or_else(|| SourceError::MissingSnapshot {
                 network: network.to_string(),
                 token: token.to_string(),
                 block,
             })?;
-        Ok(addresses
-            .iter()
-            .map(|address| {
-                holders
-                    .get(&address.to_lowercase())
-                    .copied()
-                    .unwrap_or_default()
-            })
-            .collect())
+        Ok(lookup(holders, addresses))
+    }
+
+    fn eth_balances(
+        &self,
+        network: &str,
+        block: u64,
+        addresses: &[String],
+    ) -> Result<Vec<U256>, SourceError> {
+        let holders = self
+            .eth
+            .as_ref()
+            .filter(|_| self.here(network, block))
+            .ok_or_else(|| {
+                SourceError::Failed(format!(
+                    "the example has no `eth` balances on network {network} at block {block}"
+                ))
+            })?;
+        Ok(lookup(holders, addresses))
+    }
+
+    fn token_votes(
+        &self,
+        network: &str,
+        token: &str,
+        block: u64,
+        method: VotesMethod,
+        addresses: &[String],
+    ) -> Result<Vec<U256>, SourceError> {
+        let holders = self
+            .votes
+            .get(&(token.to_lowercase(), method.name().to_string()))
+            .filter(|_| self.here(network, block))
+            .ok_or_else(|| {
+                SourceError::Failed(format!(
+                    "the example has no `votes.{token}.{}` on network {network} at block {block}",
+                    method.name()
+                ))
+            })?;
+        Ok(lookup(holders, addresses))
     }
 }
 
@@ -220,6 +313,102 @@ fn erc20_balance_of_without_a_snapshot_fails() {
 }
 
 #[test]
+fn votes_strategies_read_the_documented_method() {
+    let token = "0xC18360217D8F7Ab5e7c516566761Ea12Ce7F9D72";
+    let voter = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    let addresses = [voter.to_string()];
+    // 1 vote under each of `methods`.
+    let source_with = |methods: &[VotesMethod]| {
+        let votes: serde_json::Map<String, Value> = methods
+            .iter()
+            .map(|method| {
+                (
+                    method.name().to_string(),
+                    serde_json::json!({ voter: "1000000000000000000" }),
+                )
+            })
+            .collect();
+        let example = serde_json::json!({ "votes": { token: votes } });
+        ExampleSource::from_example("1", 17_000_000, &example).expect("valid votes")
+    };
+    let cases = [
+        (
+            serde_json::json!({ "name": "erc20-votes", "params": { "address": token } }),
+            VotesMethod::GetPastVotes,
+        ),
+        (
+            serde_json::json!({ "name": "comp-like-votes", "params": { "address": token } }),
+            VotesMethod::GetCurrentVotes,
+        ),
+        (
+            serde_json::json!({ "name": "comp-like-votes", "params": { "address": token, "method": "getPriorVotes" } }),
+            VotesMethod::GetPriorVotes,
+        ),
+    ];
+    for (spec, method) in cases {
+        let spec: StrategySpec = serde_json::from_value(spec).expect("spec");
+        let name = spec.name.clone();
+        let specs = [spec];
+        assert_eq!(
+            scores(&specs, "1", 17_000_000, &source_with(&[method]), &addresses),
+            Ok(vec![vec![1.0]]),
+            "{name} should read {}",
+            method.name()
+        );
+        let others: Vec<VotesMethod> = VotesMethod::ALL
+            .into_iter()
+            .filter(|other| *other != method)
+            .collect();
+        let error = scores(&specs, "1", 17_000_000, &source_with(&others), &addresses)
+            .expect_err("the method it reads is missing");
+        assert!(
+            matches!(&error, StrategyError::Source { source: SourceError::Failed(message), .. } if message.contains(&format!(".{}`", method.name()))),
+            "{name} should read only {}: {error}",
+            method.name()
+        );
+    }
+}
+
+#[test]
+fn comp_like_votes_rejects_other_methods() {
+    let spec = StrategySpec {
+        name: "comp-like-votes".into(),
+        network: None,
+        params: serde_json::json!({ "address": "0xc00e94Cb662C3520282E6f5717214004A7f26888", "method": "getVotes" }),
+    };
+    let source = ExampleSource::new("1", 17_000_000, None).expect("empty source");
+    let addresses = ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".to_string()];
+    assert_eq!(
+        scores(&[spec], "1", 17_000_000, &source, &addresses),
+        Err(StrategyError::Params {
+            strategy: "comp-like-votes",
+            reason: "method must be \"getCurrentVotes\" or \"getPriorVotes\"".into()
+        })
+    );
+}
+
+#[test]
+fn eth_balance_without_eth_balances_fails() {
+    let spec = StrategySpec {
+        name: "eth-balance".into(),
+        network: None,
+        params: serde_json::json!({}),
+    };
+    let source = ExampleSource::new("1", 17_000_000, None).expect("empty source");
+    let addresses = ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".to_string()];
+    assert_eq!(
+        scores(&[spec], "1", 17_000_000, &source, &addresses),
+        Err(StrategyError::Source {
+            strategy: "eth-balance",
+            block: 17_000_000,
+            source: SourceError::Failed(
+                "the example has no `eth` balances on network 1 at block 17000000".into()
+            ),
+        })
+    );
+}
+
+#[test]
 fn is_checksummed_follows_eip55() {
     assert!(is_checksummed("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
     assert!(is_checksummed("0x6B175474E89094C44Da98b954EedeAC495271d0F"));
@@ -305,6 +494,8 @@ fn check_example(folder_name: &str, validator: Option<&Validator>, example: &Val
             "addresses",
             "snapshot",
             "balances",
+            "eth",
+            "votes",
             "expected",
         ]
         .contains(&key.as_str())
@@ -428,7 +619,7 @@ fn check_example(folder_name: &str, validator: Option<&Validator>, example: &Val
 
     // Score the batch.
     let effective_network = spec.network.clone().unwrap_or_else(|| network.to_string());
-    let source = match ExampleSource::new(&effective_network, snapshot, example.get("balances")) {
+    let source = match ExampleSource::from_example(&effective_network, snapshot, example) {
         Ok(source) => source,
         Err(problem) => {
             problems.push(problem);

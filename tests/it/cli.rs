@@ -22,6 +22,28 @@ fn votehub(data: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+fn import(
+    data: &std::path::Path,
+    token: &str,
+    block: &str,
+    csv: &std::path::Path,
+) -> std::process::Output {
+    votehub(
+        data,
+        &[
+            "snapshot",
+            "import",
+            "--network",
+            "1",
+            "--token",
+            token,
+            "--block",
+            block,
+            csv.to_str().unwrap(),
+        ],
+    )
+}
+
 fn stdout(output: &std::process::Output) -> String {
     assert!(
         output.status.success(),
@@ -67,20 +89,7 @@ fn register_and_import_write_the_store() {
     )
     .unwrap();
     let token = "0x799ebfabe77a6e34311eeee9825190b9ece32824";
-    let out = stdout(&votehub(
-        dir.path(),
-        &[
-            "snapshot",
-            "import",
-            "--network",
-            "1",
-            "--token",
-            token,
-            "--block",
-            "123",
-            csv.to_str().unwrap(),
-        ],
-    ));
+    let out = stdout(&import(dir.path(), token, "123", &csv));
     assert!(out.contains("imported 2 balances"), "{out}");
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
     let reader = store.reader().unwrap();
@@ -97,20 +106,7 @@ fn register_and_import_write_the_store() {
         .unwrap();
     assert_eq!(balances, vec![Some("42".to_string()), None]);
     std::fs::write(&csv, "holder,amount\n").unwrap();
-    let refused = votehub(
-        dir.path(),
-        &[
-            "snapshot",
-            "import",
-            "--network",
-            "1",
-            "--token",
-            token,
-            "--block",
-            "124",
-            csv.to_str().unwrap(),
-        ],
-    );
+    let refused = import(dir.path(), token, "124", &csv);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("address,balance"));
 }
@@ -229,6 +225,20 @@ fn demo_serves_a_space_and_an_open_proposal() {
         .read_json()
         .unwrap();
     assert_eq!(votes[0]["vp"], 42.0);
+    // Registering a space works while the server runs; its controller then creates it.
+    assert!(votehub(
+        dir.path(),
+        &["space", "register", "live.eth", "--controller", &address(3)]
+    )
+    .status
+    .success());
+    let settings = sign(
+        &key(3),
+        Kind::Settings,
+        json!({"space": "live.eth", "settings": ticket_settings().to_string()}),
+    );
+    let (status, reply) = server.post(&agent, &settings).unwrap();
+    assert_eq!(status, 200, "{reply}");
     let stranger = sign(
         &key(5),
         Kind::Vote,

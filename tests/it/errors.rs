@@ -329,21 +329,7 @@ fn signature_validation_failed() {
     // digest exists, so no signature can match.
     let donor = signed(1, Kind::Follow, json!({"space": SPACE}));
     for proposal in [format!("0x{}", "ab".repeat(33)), "0xabcd".to_string()] {
-        let legacy = json!({
-            "address": address(1),
-            "sig": donor["sig"],
-            "data": {
-                "domain": {"name": "snapshot", "version": "0.1.4"},
-                "types": {"Vote": [
-                    {"name": "from", "type": "address"},
-                    {"name": "space", "type": "string"},
-                    {"name": "timestamp", "type": "uint64"},
-                    {"name": "proposal", "type": "bytes32"},
-                    {"name": "choice", "type": "uint32"}
-                ]},
-                "message": {"from": address(1), "space": SPACE, "timestamp": now(), "proposal": proposal, "choice": 1}
-            }
-        });
+        let legacy = legacy_vote(&proposal, json!(1), &donor["sig"]);
         assert_rejected(app.post(&legacy), 400, "signature validation failed");
     }
 }

@@ -104,6 +104,21 @@ impl TestApp {
         )
     }
 
+    pub fn post_to(&self, path: &str, body: &Value) -> (u16, Value) {
+        let mut response = self
+            .agent
+            .post(format!("{}{}", self.url, path))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub fn post(&self, envelope: &Value) -> (u16, Value) {
         self.post_raw(envelope.to_string())
     }
@@ -231,4 +246,23 @@ pub fn assert_rejected(reply: (u16, Value), status: u16, description: &str) {
         json!({"error": if status >= 500 {"server_error"} else {"client_error"}, "error_description": description})
     );
     assert_eq!(reply.0, status, "{}", reply.1);
+}
+
+/// A vote under the legacy `bytes32 proposal` schema, with any signature.
+pub fn legacy_vote(proposal: &str, choice: Value, sig: &Value) -> Value {
+    json!({
+        "address": address(1),
+        "sig": sig,
+        "data": {
+            "domain": {"name": "snapshot", "version": "0.1.4"},
+            "types": {"Vote": [
+                {"name": "from", "type": "address"},
+                {"name": "space", "type": "string"},
+                {"name": "timestamp", "type": "uint64"},
+                {"name": "proposal", "type": "bytes32"},
+                {"name": "choice", "type": "uint32"}
+            ]},
+            "message": {"from": address(1), "space": SPACE, "timestamp": now(), "proposal": proposal, "choice": choice}
+        }
+    })
 }

@@ -72,24 +72,6 @@ fn valid_vote(app: &TestApp) -> Value {
     )
 }
 
-fn legacy_vote(proposal: &str, choice: Value, sig: &Value) -> Value {
-    json!({
-        "address": address(1),
-        "sig": sig,
-        "data": {
-            "domain": {"name": "snapshot", "version": "0.1.4"},
-            "types": {"Vote": [
-                {"name": "from", "type": "address"},
-                {"name": "space", "type": "string"},
-                {"name": "timestamp", "type": "uint64"},
-                {"name": "proposal", "type": "bytes32"},
-                {"name": "choice", "type": "uint32"}
-            ]},
-            "message": {"from": address(1), "space": SPACE, "timestamp": now(), "proposal": proposal, "choice": choice}
-        }
-    })
-}
-
 #[test]
 fn malformed_json() {
     let app = spawn_app();

@@ -10,6 +10,8 @@ mod flows;
 mod errors;
 // Hostile input never panics and never kills the server.
 mod hostile;
+// Results, `votehub tally`, and the score API.
+mod results;
 // Contract-wallet signatures (EIP-1271) through a JSON-RPC node.
 mod contract_wallets;
 // The `votehub` binary: help, register, import, sign, demo, crash recovery.

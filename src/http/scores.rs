@@ -1,0 +1,244 @@
+//! Results and the score API that Snapshot tools call: `GET
+//! /api/proposals/{id}/scores`, `POST /api/scores`, and the `get_vp` JSON-RPC
+//! method on `POST /` (told apart from envelopes by its `method` key).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use votehub_strategies::{StrategyError, StrategySpec};
+
+use super::{reply, AppState};
+use crate::signature::Address;
+
+/// Snapshot's score API hard limit on strategies per request.
+const MAX_STRATEGIES: usize = 10;
+
+pub async fn proposal_scores(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let ingestor = &state.ingestor;
+    let id = id.into_inner().to_lowercase();
+    match crate::results::current(
+        ingestor.store(),
+        Some(ingestor.writer()),
+        &id,
+        crate::ingest::unix_now(),
+    )
+    .await
+    {
+        Ok(Some(json)) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json),
+        Ok(None) => reply::not_found("proposal"),
+        Err(rejection) => reply::rejection(&rejection),
+    }
+}
+
+/// A score-API failure: `{"jsonrpc", "error": {code, message, data}, "id"}`.
+struct RpcError {
+    status: StatusCode,
+    data: String,
+}
+
+impl RpcError {
+    fn bad(data: impl Into<String>) -> Self {
+        RpcError {
+            status: StatusCode::BAD_REQUEST,
+            data: data.into(),
+        }
+    }
+
+    fn reply(&self, id: &Value) -> HttpResponse {
+        HttpResponse::build(self.status).json(json!({
+            "jsonrpc": "2.0",
+            "error": {"code": self.status.as_u16(), "message": "unauthorized", "data": self.data},
+            "id": id,
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+struct ScoreParams {
+    #[serde(default = "default_network")]
+    network: String,
+    #[serde(default = "latest")]
+    snapshot: Value,
+    #[serde(default)]
+    strategies: Vec<Value>,
+    #[serde(default)]
+    addresses: Vec<String>,
+}
+
+fn default_network() -> String {
+    "1".into()
+}
+
+fn latest() -> Value {
+    json!("latest")
+}
+
+/// Checks strategies, addresses and block as the score API does.
+fn parse_request(params: &ScoreParams) -> Result<(Vec<StrategySpec>, Vec<Address>, u64), RpcError> {
+    if params.strategies.len() > MAX_STRATEGIES {
+        return Err(RpcError::bad("invalid strategies length"));
+    }
+    if params.strategies.is_empty() {
+        return Err(RpcError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            data: "something wrong with the strategies".into(),
+        });
+    }
+    let specs: Vec<StrategySpec> = params
+        .strategies
+        .iter()
+        .map(|s| serde_json::from_value(s.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| RpcError::bad("invalid strategies"))?;
+    let unknown: Vec<&str> = specs
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|name| votehub_strategies::find(name).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(RpcError::bad(format!(
+            "invalid strategies: {}",
+            unknown.join(", ")
+        )));
+    }
+    let addresses: Vec<Address> = params
+        .addresses
+        .iter()
+        .map(|a| Address::parse_any(a))
+        .collect::<Result<_, _>>()
+        .map_err(|_| RpcError::bad("invalid address"))?;
+    let block = crate::typed_data::uint_value(&params.snapshot).ok_or_else(|| {
+        RpcError::bad(
+            "snapshot must be a block number: votehub reads balance snapshots imported at a block",
+        )
+    })?;
+    Ok((specs, addresses, block))
+}
+
+/// Runs the strategies on a read connection.
+async fn score(
+    state: &web::Data<AppState>,
+    specs: Vec<StrategySpec>,
+    network: String,
+    block: u64,
+    addresses: Vec<Address>,
+) -> Result<Vec<Vec<f64>>, RpcError> {
+    let store = state.ingestor.store().clone();
+    let result = web::block(
+        move || -> Result<Result<Vec<Vec<f64>>, StrategyError>, crate::store::StoreError> {
+            let reader = store.reader()?;
+            let snapshot = reader.snapshot()?;
+            Ok(crate::vp::scores(
+                &crate::store::Db::new(&snapshot),
+                &specs,
+                &network,
+                block,
+                &addresses,
+            ))
+        },
+    )
+    .await;
+    match result {
+        Ok(Ok(Ok(scores))) => Ok(scores),
+        Ok(Ok(Err(err))) => Err(RpcError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            data: err.to_string(),
+        }),
+        Ok(Err(err)) => Err(RpcError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            data: err.to_string(),
+        }),
+        Err(err) => Err(RpcError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            data: err.to_string(),
+        }),
+    }
+}
+
+/// `POST /api/scores` with `{params: {space, network, snapshot, strategies, addresses}}`.
+pub async fn post_scores(state: web::Data<AppState>, body: web::Json<Value>) -> HttpResponse {
+    let params = match body
+        .get("params")
+        .map(|p| serde_json::from_value::<ScoreParams>(p.clone()))
+    {
+        Some(Ok(params)) => params,
+        _ => return RpcError::bad("invalid params").reply(&Value::Null),
+    };
+    let (specs, addresses, block) = match parse_request(&params) {
+        Ok(parsed) => parsed,
+        Err(err) => return err.reply(&Value::Null),
+    };
+    match score(
+        &state,
+        specs,
+        params.network.clone(),
+        block,
+        addresses.clone(),
+    )
+    .await
+    {
+        Ok(per_strategy) => {
+            // Only positive scores, keyed by checksummed address, as the score API answers.
+            let scores: Vec<Map<String, Value>> = per_strategy
+                .iter()
+                .map(|values| {
+                    addresses
+                        .iter()
+                        .zip(values)
+                        .filter(|(_, value)| **value > 0.0)
+                        .map(|(address, value)| (address.to_string(), json!(value)))
+                        .collect()
+                })
+                .collect();
+            HttpResponse::Ok().json(json!({
+                "jsonrpc": "2.0", "result": {"state": "final", "scores": scores}, "id": null, "cache": false
+            }))
+        }
+        Err(err) => err.reply(&Value::Null),
+    }
+}
+
+/// JSON-RPC on `POST /`: `get_vp`.
+pub async fn rpc(state: web::Data<AppState>, request: Value) -> HttpResponse {
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    if request.get("method").and_then(Value::as_str) != Some("get_vp") {
+        return RpcError::bad("method not found").reply(&id);
+    }
+    let params = request.get("params").cloned().unwrap_or(Value::Null);
+    let Some(address) = params
+        .get("address")
+        .and_then(Value::as_str)
+        .and_then(|a| Address::parse_any(a).ok())
+    else {
+        return RpcError::bad("invalid address").reply(&id);
+    };
+    let parsed = serde_json::from_value::<ScoreParams>(params.clone())
+        .map_err(|_| RpcError::bad("invalid params"))
+        .and_then(|mut p| {
+            p.addresses = vec![address.to_string()];
+            let (specs, _, block) = parse_request(&p)?;
+            Ok((specs, p.network, block))
+        });
+    let (specs, network, block) = match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => return err.reply(&id),
+    };
+    match score(&state, specs, network, block, vec![address]).await {
+        Ok(per_strategy) => {
+            let vp_by_strategy: Vec<f64> = per_strategy
+                .iter()
+                .map(|v| v.first().copied().unwrap_or(0.0))
+                .collect();
+            let vp = vp_by_strategy.iter().fold(0.0, |sum, v| sum + v);
+            HttpResponse::Ok().json(json!({
+                "jsonrpc": "2.0",
+                "result": {"vp": vp, "vp_by_strategy": vp_by_strategy, "vp_state": "final"},
+                "id": id,
+            }))
+        }
+        Err(err) => err.reply(&id),
+    }
+}
