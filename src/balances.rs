@@ -1,5 +1,6 @@
-//! Importing token balance snapshots (`address,balance` CSV, integer base
-//! units). The file's bytes are kept as a block, so a result can name the
+//! Importing token balance snapshots: an `address,balance` CSV, or JSON (an
+//! object `{"0x…": "123"}` or an array `[{"address": "0x…", "balance": "123"}]`),
+//! balances as integers in base units (decimal strings, or JSON integers). The file's bytes are kept as a block, so a result can name the
 //! exact snapshot it was computed from by CID.
 
 use primitive_types::U256;
@@ -15,6 +16,8 @@ pub enum ImportError {
     Header,
     #[error("line {line}: {reason}")]
     Line { line: usize, reason: String },
+    #[error("JSON snapshot: {0}")]
+    Json(String),
     #[error("line {line}: address {address} appears twice")]
     Duplicate { line: usize, address: String },
     #[error(transparent)]
@@ -66,6 +69,61 @@ pub fn parse_csv(text: &str) -> Result<Vec<(String, String)>, ImportError> {
     Ok(rows)
 }
 
+/// A parsed JSON snapshot, with the CSV rules (checksummed, unique, integers).
+pub fn parse_json(text: &str) -> Result<Vec<(String, String)>, ImportError> {
+    use serde_json::Value;
+    let value: Value =
+        serde_json::from_str(text).map_err(|err| ImportError::Json(err.to_string()))?;
+    let pairs: Vec<(Value, Value)> = match value {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(address, balance)| (Value::String(address), balance))
+            .collect(),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| {
+                (
+                    item.get("address").cloned().unwrap_or(Value::Null),
+                    item.get("balance").cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect(),
+        _ => return Err(ImportError::Json("expected an object or an array".into())),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::with_capacity(pairs.len());
+    for (index, (address, balance)) in pairs.into_iter().enumerate() {
+        let entry = index + 1;
+        let bad = |reason: String| ImportError::Json(format!("entry {entry}: {reason}"));
+        let address = address
+            .as_str()
+            .ok_or_else(|| bad("address must be a string".into()))?;
+        let address = Address::parse_any(address).map_err(|err| bad(format!("address: {err}")))?;
+        let digits = match &balance {
+            Value::String(text) => text.clone(),
+            Value::Number(number) if number.is_u64() => number.to_string(),
+            _ => {
+                return Err(bad(
+                    "balance must be an integer in base units (a decimal string or an integer)"
+                        .into(),
+                ))
+            }
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(
+                "balance must be a non-negative integer in base units".into()
+            ));
+        }
+        let balance = U256::from_dec_str(&digits)
+            .map_err(|_| bad("balance does not fit in 256 bits".into()))?;
+        if !seen.insert(address) {
+            return Err(bad(format!("address {address} appears twice")));
+        }
+        rows.push((address.to_string(), balance.to_string()));
+    }
+    Ok(rows)
+}
+
 /// Stores a snapshot file and its rows; returns (holders, CID of the file).
 pub fn import(
     db: &Db<'_>,
@@ -79,7 +137,10 @@ pub fn import(
         line: 0,
         reason: "not UTF-8".into(),
     })?;
-    let rows = parse_csv(text)?;
+    let rows = match text.trim_start().chars().next() {
+        Some('{' | '[') => parse_json(text)?,
+        _ => parse_csv(text)?,
+    };
     let cid = blockstore::raw_cid(file);
     db.put_block(&cid, file)?;
     db.import_balances(network, &token.to_string(), block, &rows, &cid, now)?;
@@ -101,6 +162,39 @@ mod tests {
                 "12".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn json_object_and_array_forms() {
+        let expected = vec![(
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".to_string(),
+            "12".to_string(),
+        )];
+        assert_eq!(
+            parse_json(r#"{"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266": "12"}"#).unwrap(),
+            expected
+        );
+        assert_eq!(
+            parse_json(
+                r#"[{"address": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "balance": 12}]"#
+            )
+            .unwrap(),
+            expected
+        );
+        for bad in [
+            r#"{"0x12": "1"}"#,
+            r#"{"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266": 1.5}"#,
+            r#"{"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266": "-1"}"#,
+            r#"[{"address": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"}]"#,
+            r#"[{"address": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "balance": "1"}, {"address": "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "balance": "2"}]"#,
+            "7",
+            "{",
+        ] {
+            assert!(
+                matches!(parse_json(bad), Err(ImportError::Json(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub enum SpaceCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SnapshotCommand {
-    /// Import token balances at a block from a CSV with header `address,balance` (integer base units).
+    /// Import token balances at a block: a CSV with header `address,balance`, or JSON (`{"0x…": "123"}` or `[{"address", "balance"}]`); integer base units.
     #[command(
         after_help = "Example:\n  votehub snapshot import --network 1 --token 0x799ebfABE77a6E34311eeEe9825190B9ECe32824 --block 21000000 balances.csv"
     )]
@@ -123,7 +123,7 @@ pub enum SnapshotCommand {
         /// Block number the balances were read at.
         #[arg(long)]
         block: u64,
-        /// The CSV file (`-` for standard input).
+        /// The CSV or JSON file (`-` for standard input).
         file: PathBuf,
     },
 }

@@ -105,6 +105,31 @@ fn register_and_import_write_the_store() {
         .unwrap()
         .unwrap();
     assert_eq!(balances, vec![Some("42".to_string()), None]);
+    let json_file = dir.path().join("balances.json");
+    std::fs::write(
+        &json_file,
+        format!(
+            r#"{{"{}": "9", "{}": 10}}"#,
+            address(1).to_lowercase(),
+            address(3)
+        ),
+    )
+    .unwrap();
+    let out = stdout(&import(dir.path(), token, "125", &json_file));
+    assert!(out.contains("imported 2 balances"), "{out}");
+    let balances = db
+        .balances(
+            "1",
+            "0x799ebfABE77a6E34311eeEe9825190B9ECe32824",
+            125,
+            &[address(1), address(3)],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        balances,
+        vec![Some("9".to_string()), Some("10".to_string())]
+    );
     std::fs::write(&csv, "holder,amount\n").unwrap();
     let refused = import(dir.path(), token, "124", &csv);
     assert!(!refused.status.success());

@@ -361,3 +361,45 @@ fn token_weighted_power_is_read_at_the_snapshot_block() {
     assert_eq!(votes[0]["vp"], 3.5);
     assert_eq!(votes[0]["vp_by_strategy"], json!([1.5, 2.0]));
 }
+
+/// The example BTRST spaces of `fixtures/spaces/`, against the demo snapshot.
+#[test]
+fn btrst_token_weighted_and_quadratic_fixture_spaces() {
+    let app = spawn_app();
+    let token =
+        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
+            .unwrap();
+    app.db(|db| {
+        votehub::balances::import(
+            db,
+            "1",
+            token,
+            100,
+            votehub::demo::BALANCES.as_bytes(),
+            now(),
+        )
+        .unwrap()
+    });
+    for (space, file, expected) in [
+        ("weighted.eth", "btrst-token-weighted.json", 250.5),
+        ("quadratic.eth", "btrst-quadratic.json", 250.5f64.sqrt()),
+    ] {
+        let path = format!("{}/fixtures/spaces/{file}", env!("CARGO_MANIFEST_DIR"));
+        let settings: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        app.create_space(space, settings);
+        let proposal = app.accept(
+            0,
+            Kind::Proposal,
+            proposal_message(space, "single-choice", &["A".into(), "B".into()]),
+        );
+        app.accept(
+            1,
+            Kind::Vote,
+            json!({"space": space, "proposal": proposal, "choice": 1}),
+        );
+        let (_, votes) = app.get(&format!("/api/proposals/{proposal}/votes"));
+        assert_eq!(votes[0]["vp"], expected, "{file}");
+        assert_eq!(votes[0]["vp_by_strategy"], json!([expected]), "{file}");
+    }
+}
