@@ -71,9 +71,14 @@ pub(crate) fn final_round(
             })
             .collect();
         for ballot in &live {
-            let tally = round
-                .get_mut(&ballot.ranking[0])
-                .expect("first preference is a candidate");
+            // Every live ballot is non-empty and its first preference is a candidate.
+            let Some(tally) = ballot
+                .ranking
+                .first()
+                .and_then(|first| round.get_mut(first))
+            else {
+                continue;
+            };
             tally.total += ballot.balance;
             match &mut tally.by_strategy {
                 Some(sums) => sums
