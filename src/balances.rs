@@ -141,8 +141,15 @@ pub fn import(
         Some('{' | '[') => parse_json(text)?,
         _ => parse_csv(text)?,
     };
-    let cid = blockstore::raw_cid(file);
-    db.put_block(&cid, file)?;
+    // Kubo's `add` layout, so the file's CID is the one any IPFS node gives it.
+    let blocks = blockstore::unixfs_blocks(file);
+    for (cid, block) in &blocks {
+        db.put_block(cid, block)?;
+    }
+    let cid = blocks
+        .last()
+        .map(|(cid, _)| cid.clone())
+        .unwrap_or_else(|| blockstore::raw_cid(file));
     db.import_balances(network, &token.to_string(), block, &rows, &cid, now)?;
     Ok((rows.len(), cid))
 }

@@ -2,7 +2,10 @@
 //!
 //! A message is one raw block: CIDv1, codec raw (0x55), sha2-256, printed in
 //! base32 (`bafkrei...`), the CID `ipfs block put` and a one-chunk
-//! `ipfs add --cid-version=1` give the same bytes.
+//! `ipfs add --cid-version=1` give the same bytes. Larger payloads become the
+//! UnixFS balanced DAG of `ipfs add --cid-version=1 --raw-leaves
+//! --chunker=size-262144 --max-file-links=174` (rust-unixfs's defaults), so a
+//! Kubo node given the same bytes names them with the same root CID.
 
 use cid::Cid;
 use multihash_codetable::{Code, MultihashDigest};
@@ -15,14 +18,95 @@ pub fn raw_cid(bytes: &[u8]) -> String {
     Cid::new_v1(RAW, Code::Sha2_256.digest(bytes)).to_string()
 }
 
-/// Whether `text` parses as a CID (used to answer 400 rather than 404).
-pub fn is_cid(text: &str) -> bool {
-    Cid::try_from(text).is_ok()
+/// The blocks of `bytes` as Kubo's `add` lays them out, root last: one raw
+/// block up to 256 KiB, else raw leaves under dag-pb nodes of at most 174 links.
+pub fn unixfs_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut adder = rust_unixfs::file::adder::FileAdder::default();
+    let mut blocks = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (emitted, consumed) = adder.push(rest);
+        blocks.extend(emitted.map(|(cid, block)| (cid.to_string(), block)));
+        rest = &rest[consumed..];
+    }
+    blocks.extend(adder.finish().map(|(cid, block)| (cid.to_string(), block)));
+    blocks
+}
+
+/// The root CID `ipfs add --cid-version=1` gives `bytes`.
+pub fn unixfs_cid(bytes: &[u8]) -> String {
+    unixfs_blocks(bytes)
+        .pop()
+        .map(|(cid, _)| cid)
+        .unwrap_or_else(|| raw_cid(bytes))
+}
+
+/// The multicodec of a CID, or `None` if `text` is not a CID.
+pub fn codec(text: &str) -> Option<u64> {
+    Cid::try_from(text).ok().map(|cid| cid.codec())
+}
+
+/// Whether a CID names raw bytes (every stored message is one).
+pub fn is_raw(codec: u64) -> bool {
+    codec == RAW
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cross-checked table of the team's notes: `byte[i] = i % 251`.
+    #[test]
+    fn unixfs_roots_match_kubo_add() {
+        let sized = |n: usize| -> Vec<u8> { (0..n).map(|i| (i % 251) as u8).collect() };
+        for (input, cid, blocks) in [
+            (
+                Vec::new(),
+                "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+                1,
+            ),
+            (
+                b"hello world\n".to_vec(),
+                "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+                1,
+            ),
+            (
+                sized(262_144),
+                "bafkreibruh455iawsviqslif5c7uurdcfdemh22mtnytyzvnzn75kpejxy",
+                1,
+            ),
+            (
+                sized(262_145),
+                "bafybeiexg2oqkfnj56l7fcmawswqbijt5shq4b5rg6a546uwpkqqzwjioi",
+                3,
+            ),
+            (
+                sized(1_048_576),
+                "bafybeiedpcapwld4tkgtzwahfofgn4wex5ryysf4se6hwpmlrsh4ntnrau",
+                5,
+            ),
+            (
+                sized(45_613_056),
+                "bafybeihpe5snhzneq7xs53nivmsopto5lrogo3wjynauqylqeym5a3irbm",
+                175,
+            ),
+            (
+                sized(45_613_057),
+                "bafybeib4y7ghw2rq7bracc4xwtxrbzo7cfvagdpte2tmrkgwl6dyard3cm",
+                178,
+            ),
+        ] {
+            let dag = unixfs_blocks(&input);
+            assert_eq!(
+                dag.last().map(|(root, _)| root.as_str()),
+                Some(cid),
+                "{} bytes",
+                input.len()
+            );
+            assert_eq!(dag.len(), blocks, "{} bytes", input.len());
+            assert_eq!(unixfs_cid(&input), cid);
+        }
+    }
 
     #[test]
     fn cids_cross_checked_with_kubo() {

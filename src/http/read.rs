@@ -216,21 +216,23 @@ pub async fn message(state: web::Data<AppState>, id: web::Path<String>) -> HttpR
     }
 }
 
-/// The exact stored bytes of a block. JSON by default (every stored message is
-/// JSON); `application/vnd.ipld.raw` when asked for, as a trustless gateway.
+/// The exact stored bytes of a block: JSON for a raw block (every stored
+/// message is JSON), `application/vnd.ipld.raw` for other codecs or when
+/// asked for, as a trustless gateway answers.
 pub async fn block(
     state: web::Data<AppState>,
     request: HttpRequest,
     cid: web::Path<String>,
 ) -> HttpResponse {
     let cid = cid.into_inner();
-    if !crate::blockstore::is_cid(&cid) {
+    let Some(codec) = crate::blockstore::codec(&cid) else {
         return reply::error(StatusCode::BAD_REQUEST, "invalid CID");
-    }
-    let raw = request
-        .query_string()
-        .split('&')
-        .any(|pair| pair == "format=raw")
+    };
+    let raw = !crate::blockstore::is_raw(codec)
+        || request
+            .query_string()
+            .split('&')
+            .any(|pair| pair == "format=raw")
         || request
             .headers()
             .get("accept")

@@ -403,3 +403,39 @@ fn btrst_token_weighted_and_quadratic_fixture_spaces() {
         assert_eq!(votes[0]["vp_by_strategy"], json!([expected]), "{file}");
     }
 }
+
+/// A large snapshot file is stored as Kubo lays it out, under Kubo's root CID.
+#[test]
+fn large_snapshot_files_are_stored_as_a_unixfs_dag() {
+    let app = spawn_app();
+    let mut csv = String::from("address,balance\n");
+    for i in 1..=6000u64 {
+        let address = votehub::signature::Address::from_bytes({
+            let mut bytes = [0u8; 20];
+            bytes[12..].copy_from_slice(&i.to_be_bytes());
+            bytes
+        });
+        csv.push_str(&format!(
+            "{address},{}\n",
+            u128::from(i) * 1_000_000_000_000_000_000 / 7
+        ));
+    }
+    assert!(csv.len() > 262_144);
+    let token =
+        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
+            .unwrap();
+    let (holders, cid) =
+        app.db(|db| votehub::balances::import(db, "1", token, 7, csv.as_bytes(), now()).unwrap());
+    assert_eq!(holders, 6000);
+    assert_eq!(cid, votehub::blockstore::unixfs_cid(csv.as_bytes()));
+    assert!(cid.starts_with("bafybei"), "{cid}");
+    let (status, content_type, root) = app.get_bytes(&format!("/ipfs/{cid}"));
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "application/vnd.ipld.raw")
+    );
+    let blocks = votehub::blockstore::unixfs_blocks(csv.as_bytes());
+    assert_eq!(root, blocks.last().unwrap().1);
+    let (leaf, leaf_bytes) = &blocks[0];
+    assert_eq!(app.get_bytes(&format!("/ipfs/{leaf}")).2, *leaf_bytes);
+}
