@@ -143,14 +143,17 @@ pub fn import(
     };
     // Kubo's `add` layout, so the file's CID is the one any IPFS node gives it.
     let blocks = blockstore::unixfs_blocks(file);
-    for (cid, block) in &blocks {
-        db.put_block(cid, block)?;
-    }
     let cid = blocks
         .last()
         .map(|(cid, _)| cid.clone())
         .unwrap_or_else(|| blockstore::raw_cid(file));
-    db.import_balances(network, &token.to_string(), block, &rows, &cid, now)?;
+    db.atomically(|db| -> Result<(), ImportError> {
+        for (block_cid, block) in &blocks {
+            db.put_block(block_cid, block)?;
+        }
+        db.import_balances(network, &token.to_string(), block, &rows, &cid, now)?;
+        Ok(())
+    })?;
     Ok((rows.len(), cid))
 }
 

@@ -10,8 +10,27 @@
 use cid::Cid;
 use multihash_codetable::{Code, MultihashDigest};
 
+use crate::store::{Db, StoreError};
+
 /// Multicodec of raw bytes.
 const RAW: u64 = 0x55;
+/// Multicodec of dag-pb nodes (UnixFS branches).
+const DAG_PB: u64 = 0x70;
+
+/// Why a DAG cannot be read or exported.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockstoreError {
+    #[error("block {0} is not stored")]
+    Missing(String),
+    #[error("block {cid} does not hash to its CID")]
+    Corrupt { cid: String },
+    #[error("block {cid} is not valid dag-pb: {reason}")]
+    Decode { cid: String, reason: String },
+    #[error("CAR: {0}")]
+    Car(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The CIDv1 (raw, sha2-256) of a block, base32.
 pub fn raw_cid(bytes: &[u8]) -> String {
@@ -39,6 +58,55 @@ pub fn unixfs_cid(bytes: &[u8]) -> String {
         .pop()
         .map(|(cid, _)| cid)
         .unwrap_or_else(|| raw_cid(bytes))
+}
+
+/// Every block of the DAG under `root`, root first, depth-first in link
+/// order (the order a trustless gateway streams a CAR). Each block is checked
+/// against its CID as it is read.
+pub fn dag(db: &Db<'_>, root: &str) -> Result<Vec<(Cid, Vec<u8>)>, BlockstoreError> {
+    let mut out = Vec::new();
+    let mut pending =
+        vec![Cid::try_from(root).map_err(|_| BlockstoreError::Missing(root.to_string()))?];
+    while let Some(cid) = pending.pop() {
+        let key = cid.to_string();
+        let bytes = db
+            .block(&key)?
+            .ok_or_else(|| BlockstoreError::Missing(key.clone()))?;
+        let code = Code::try_from(cid.hash().code())
+            .map_err(|_| BlockstoreError::Corrupt { cid: key.clone() })?;
+        if code.digest(&bytes) != *cid.hash() {
+            return Err(BlockstoreError::Corrupt { cid: key });
+        }
+        if cid.codec() == DAG_PB {
+            let mut links = Vec::new();
+            ipld_dagpb::links(&bytes, &mut links).map_err(|err| BlockstoreError::Decode {
+                cid: key.clone(),
+                reason: err.to_string(),
+            })?;
+            pending.extend(links.into_iter().rev());
+        }
+        out.push((cid, bytes));
+    }
+    Ok(out)
+}
+
+/// A CARv1 of `blocks` with the first one as its root, as `ipfs dag import` reads it.
+pub async fn car(blocks: &[(Cid, Vec<u8>)]) -> Result<Vec<u8>, BlockstoreError> {
+    let roots = blocks
+        .first()
+        .map(|(cid, _)| vec![*cid])
+        .unwrap_or_default();
+    let mut writer = iroh_car::CarWriter::new(iroh_car::CarHeader::new_v1(roots), Vec::new());
+    for (cid, bytes) in blocks {
+        writer
+            .write(*cid, bytes)
+            .await
+            .map_err(|err| BlockstoreError::Car(err.to_string()))?;
+    }
+    writer
+        .finish()
+        .await
+        .map_err(|err| BlockstoreError::Car(err.to_string()))
 }
 
 /// The multicodec of a CID, or `None` if `text` is not a CID.

@@ -55,6 +55,15 @@ pub enum Command {
     /// Manage imported balance snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Write the DAG under a CID as a CARv1 file (`ipfs dag import` reads it).
+    #[command(after_help = "Example:\n  votehub export-car bafybei… -o snapshot.car")]
+    ExportCar {
+        /// The root CID.
+        cid: String,
+        /// The file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Count a proposal's votes and print its result.
     #[command(
         after_help = "Examples:\n  votehub tally 0x4fb0…7071\n  votehub tally 0x4fb0…7071 --json"
@@ -87,7 +96,8 @@ pub struct ServeArgs {
     /// Load the demo space, its balances and an open proposal (fixtures/demo).
     #[arg(long)]
     pub demo: bool,
-    /// A JSON-RPC node for contract-wallet (EIP-1271) signatures on a network, as NETWORK=URL; repeatable.
+    /// A JSON-RPC node for a network, as NETWORK=URL; repeatable. Strategies on that network read
+    /// balances and votes from it at the snapshot block, and contract wallets (EIP-1271, EIP-6492) sign.
     #[arg(long, value_name = "NETWORK=URL")]
     pub rpc: Vec<String>,
 }
@@ -171,6 +181,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::balances::import(&Db::new(&tx), &network, token, block, &bytes, unix_now())?;
             tx.commit()?;
             println!("imported {holders} balances of {token} on network {network} at block {block} (file {cid})");
+            Ok(())
+        }
+        Command::ExportCar { cid, output } => {
+            let store = open_store(&cli.data.path)?;
+            let reader = store.reader()?;
+            let blocks = crate::blockstore::dag(&reader.db(), &cid)?;
+            let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+            let car = runtime.block_on(crate::blockstore::car(&blocks))?;
+            std::fs::write(&output, &car)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "wrote {} blocks ({} bytes) of {cid} to {}",
+                blocks.len(),
+                car.len(),
+                output.display()
+            );
             Ok(())
         }
         Command::Tally { proposal, json } => {
@@ -310,6 +336,14 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(data)?;
     let relayer = crate::relayer::load_or_create(data)?;
     let writer = Writer::spawn(&store, config.batch)?;
+    if !config.rpc.is_empty() {
+        let mut networks: Vec<&String> = config.rpc.keys().collect();
+        networks.sort();
+        tracing::info!(
+            ?networks,
+            "voting power on these networks is read from their JSON-RPC node"
+        );
+    }
     let ingestor = Ingestor::new(store, writer, relayer, config.limits.clone())
         .with_chains(crate::chain::Chains::new(config.rpc.clone()));
     let listener =

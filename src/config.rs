@@ -26,7 +26,9 @@ pub struct ServeConfig {
     pub batch: usize,
     /// Protocol limits.
     pub limits: Limits,
-    /// JSON-RPC endpoints by network id, for contract-wallet (EIP-1271) signatures.
+    /// JSON-RPC endpoints by network id: strategies on these networks read the
+    /// chain at the snapshot block (instead of imported snapshots), and
+    /// contract-wallet signatures (EIP-1271, EIP-6492) are checked there.
     pub rpc: std::collections::HashMap<String, String>,
 }
 

@@ -83,10 +83,16 @@ impl Ingestor {
         }
     }
 
-    /// Checks contract-wallet signatures through these JSON-RPC endpoints.
+    /// Checks contract-wallet signatures and reads voting power through these
+    /// JSON-RPC endpoints, on their networks.
     pub fn with_chains(mut self, chains: Chains) -> Self {
         self.chains = chains;
         self
+    }
+
+    /// The JSON-RPC nodes, for the score API's voting power.
+    pub fn chains(&self) -> &Chains {
+        &self.chains
     }
 
     pub fn relayer_address(&self) -> Address {
@@ -110,7 +116,15 @@ impl Ingestor {
                 self.check_contract(verified, network).await?
             }
         };
-        let prepared = self.prepare(verified, now)?;
+        let prepared = if self.chains.is_configured() {
+            // Voting power may be read from a chain node: off the async workers.
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || this.prepare(verified, now))
+                .await
+                .map_err(|err| Rejection::Internal(err.to_string()))??
+        } else {
+            self.prepare(verified, now)?
+        };
         let receipt = prepared.receipt.clone();
         let limits = Arc::clone(&self.limits);
         self.writer
@@ -236,7 +250,7 @@ impl Ingestor {
         Err(Rejection::SignatureValidationFailed)
     }
 
-    /// EIP-1271 through the network's JSON-RPC node, off the async workers.
+    /// EIP-6492 or EIP-1271 through the network's JSON-RPC node, off the async workers.
     async fn check_contract(
         &self,
         verified: Verified,
@@ -287,6 +301,7 @@ impl Ingestor {
         let timestamp = timestamp as i64;
         let ctx = rules::Context {
             db: &db,
+            chains: &self.chains,
             limits: &self.limits,
             now,
             id: &id,

@@ -1,10 +1,15 @@
 //! Voting power at a proposal's snapshot block: the only caller of the
-//! strategies crate. Balances come from snapshots imported into the store.
+//! strategies crate. A strategy on a network that has a JSON-RPC node
+//! (`--rpc` / `[rpc]`) reads the chain at the snapshot block through `chain`;
+//! on any other network it reads the balance snapshots imported into the store.
 
 use primitive_types::U256;
 use serde_json::Value;
-use votehub_strategies::{BalanceSource, SourceError, StrategyError, StrategySpec, VotingPower};
+use votehub_strategies::{
+    BalanceSource, SourceError, StrategyError, StrategySpec, VotesMethod, VotingPower,
+};
 
+use crate::chain::Chains;
 use crate::signature::Address;
 use crate::store::Db;
 
@@ -57,9 +62,97 @@ impl BalanceSource for StoredBalances<'_> {
     }
 }
 
+/// Each network's balances from its chain node when it has one, else from
+/// imported snapshots. Chain reads block: call strategies off the async workers.
+pub struct Balances<'a> {
+    stored: StoredBalances<'a>,
+    chains: &'a Chains,
+}
+
+impl<'a> Balances<'a> {
+    pub fn new(db: &'a Db<'a>, chains: &'a Chains) -> Self {
+        Balances {
+            stored: StoredBalances::new(db),
+            chains,
+        }
+    }
+}
+
+impl BalanceSource for Balances<'_> {
+    fn erc20_balances(
+        &self,
+        network: &str,
+        token: &str,
+        block: u64,
+        addresses: &[String],
+    ) -> Result<Vec<U256>, SourceError> {
+        if !self.chains.has(network) {
+            return self.stored.erc20_balances(network, token, block, addresses);
+        }
+        let (token, holders) = (contract(token)?, holders(addresses)?);
+        self.chains
+            .erc20_balances(network, token, block, &holders)
+            .map_err(|err| SourceError::Failed(err.to_string()))
+    }
+
+    fn eth_balances(
+        &self,
+        network: &str,
+        block: u64,
+        addresses: &[String],
+    ) -> Result<Vec<U256>, SourceError> {
+        if !self.chains.has(network) {
+            return Err(needs_node(network, "native (ETH) balances"));
+        }
+        self.chains
+            .eth_balances(network, block, &holders(addresses)?)
+            .map_err(|err| SourceError::Failed(err.to_string()))
+    }
+
+    fn token_votes(
+        &self,
+        network: &str,
+        token: &str,
+        block: u64,
+        method: VotesMethod,
+        addresses: &[String],
+    ) -> Result<Vec<U256>, SourceError> {
+        if !self.chains.has(network) {
+            return Err(needs_node(
+                network,
+                &format!("{} votes of token {token}", method.name()),
+            ));
+        }
+        let (token, holders) = (contract(token)?, holders(addresses)?);
+        self.chains
+            .token_votes(network, token, block, method, &holders)
+            .map_err(|err| SourceError::Failed(err.to_string()))
+    }
+}
+
+fn needs_node(network: &str, what: &str) -> SourceError {
+    SourceError::Failed(format!(
+        "{what} on network {network} cannot come from imported snapshots; configure a JSON-RPC node for it (votehub serve --rpc {network}=URL)"
+    ))
+}
+
+fn contract(token: &str) -> Result<Address, SourceError> {
+    Address::parse_any(token).map_err(|err| SourceError::Failed(format!("token {token}: {err}")))
+}
+
+fn holders(addresses: &[String]) -> Result<Vec<Address>, SourceError> {
+    addresses
+        .iter()
+        .map(|a| {
+            Address::parse_any(a).map_err(|err| SourceError::Failed(format!("address {a}: {err}")))
+        })
+        .collect()
+}
+
 /// Scores of `addresses` under `strategies` at `snapshot`: one vector per strategy.
 pub fn scores(
     db: &Db<'_>,
+    chains: &Chains,
     strategies: &[StrategySpec],
     network: &str,
     snapshot: u64,
@@ -70,7 +163,7 @@ pub fn scores(
         strategies,
         network,
         snapshot,
-        &StoredBalances::new(db),
+        &Balances::new(db, chains),
         &addresses,
     )
 }
@@ -78,6 +171,7 @@ pub fn scores(
 /// A voter's power under frozen strategies (`[{name, network, params}]`).
 pub fn voting_power(
     db: &Db<'_>,
+    chains: &Chains,
     strategies: &Value,
     network: &str,
     snapshot: u64,
@@ -92,7 +186,7 @@ pub fn voting_power(
         &specs,
         network,
         snapshot,
-        &StoredBalances::new(db),
+        &Balances::new(db, chains),
         &voter.to_string(),
     )
 }

@@ -228,16 +228,18 @@ pub async fn block(
     let Some(codec) = crate::blockstore::codec(&cid) else {
         return reply::error(StatusCode::BAD_REQUEST, "invalid CID");
     };
-    let raw = !crate::blockstore::is_raw(codec)
-        || request
-            .query_string()
-            .split('&')
-            .any(|pair| pair == "format=raw")
-        || request
-            .headers()
-            .get("accept")
-            .and_then(|accept| accept.to_str().ok())
-            .is_some_and(|accept| accept.contains("application/vnd.ipld.raw"));
+    let asks = |format: &str, media: &str| {
+        request.query_string().split('&').any(|pair| pair == format)
+            || request
+                .headers()
+                .get("accept")
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains(media))
+    };
+    if asks("format=car", "application/vnd.ipld.car") {
+        return car(&state, cid).await;
+    }
+    let raw = !crate::blockstore::is_raw(codec) || asks("format=raw", "application/vnd.ipld.raw");
     let key = cid.clone();
     match read(&state, move |db| db.block(&key)).await {
         Ok(Some(bytes)) => {
@@ -254,5 +256,37 @@ pub async fn block(
         }
         Ok(None) => reply::not_found("block"),
         Err(response) => response,
+    }
+}
+
+/// The whole DAG under `cid` as a CARv1, as a trustless gateway serves it.
+async fn car(state: &web::Data<AppState>, cid: String) -> HttpResponse {
+    let store = state.ingestor.store().clone();
+    let root = cid.clone();
+    let blocks = web::block(move || -> Result<_, crate::blockstore::BlockstoreError> {
+        let reader = store.reader()?;
+        let snapshot = reader.snapshot()?;
+        crate::blockstore::dag(&crate::store::Db::new(&snapshot), &root)
+    })
+    .await;
+    let blocks = match blocks {
+        Ok(Ok(blocks)) => blocks,
+        Ok(Err(crate::blockstore::BlockstoreError::Missing(missing))) if missing == cid => {
+            return reply::not_found("block")
+        }
+        Ok(Err(err)) => {
+            return reply::rejection(&crate::rejection::Rejection::Internal(err.to_string()))
+        }
+        Err(err) => {
+            return reply::rejection(&crate::rejection::Rejection::Internal(err.to_string()))
+        }
+    };
+    match crate::blockstore::car(&blocks).await {
+        Ok(bytes) => HttpResponse::Ok()
+            .content_type("application/vnd.ipld.car; version=1")
+            .insert_header(("X-Ipfs-Roots", cid.as_str()))
+            .insert_header(("Cache-Control", "public, max-age=29030400, immutable"))
+            .body(bytes),
+        Err(err) => reply::rejection(&crate::rejection::Rejection::Internal(err.to_string())),
     }
 }

@@ -127,12 +127,14 @@ async fn score(
     addresses: Vec<Address>,
 ) -> Result<Vec<Vec<f64>>, RpcError> {
     let store = state.ingestor.store().clone();
+    let chains = state.ingestor.chains().clone();
     let result = web::block(
         move || -> Result<Result<Vec<Vec<f64>>, StrategyError>, crate::store::StoreError> {
             let reader = store.reader()?;
             let snapshot = reader.snapshot()?;
             Ok(crate::vp::scores(
                 &crate::store::Db::new(&snapshot),
+                &chains,
                 &specs,
                 &network,
                 block,

@@ -49,6 +49,8 @@ impl Default for Limits {
 /// Everything `check` may look at for one message.
 pub struct Context<'a> {
     pub db: &'a Db<'a>,
+    /// JSON-RPC nodes: voting power on their networks is read from the chain.
+    pub chains: &'a crate::chain::Chains,
     pub limits: &'a Limits,
     /// Server time, seconds.
     pub now: i64,

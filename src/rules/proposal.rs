@@ -307,8 +307,9 @@ fn check_proposal_validation(
                 .and_then(|p| p.get("strategies"))
                 .cloned()
                 .unwrap_or_else(|| frozen_strategies(settings, network));
-            let power = vp::voting_power(ctx.db, &strategies, network, snapshot, ctx.from)
-                .map_err(|_| Rejection::FailedToCheckValidation)?;
+            let power =
+                vp::voting_power(ctx.db, ctx.chains, &strategies, network, snapshot, ctx.from)
+                    .map_err(|_| Rejection::FailedToCheckValidation)?;
             if power.vp >= min_score {
                 Ok(())
             } else {

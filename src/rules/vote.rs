@@ -79,7 +79,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, Rejection> {
     }
     let snapshot = u64::try_from(proposal.snapshot).unwrap_or(0);
     check_vote_validation(ctx, &proposal, snapshot)?;
-    let power = vp::voting_power(ctx.db, &proposal.strategies, &proposal.network, snapshot, ctx.from).map_err(|err| {
+    let power = vp::voting_power(ctx.db, ctx.chains, &proposal.strategies, &proposal.network, snapshot, ctx.from).map_err(|err| {
         tracing::warn!(proposal = %proposal.id, voter = %ctx.from, "failed to check voting power: {err}");
         Rejection::FailedToCheckVotingPower
     })?;
@@ -132,8 +132,15 @@ fn check_vote_validation(
         .and_then(|p| p.get("strategies"))
         .cloned()
         .unwrap_or_else(|| proposal.strategies.clone());
-    let power = vp::voting_power(ctx.db, &strategies, &proposal.network, snapshot, ctx.from)
-        .map_err(|_| Rejection::FailedToCheckVoteValidation)?;
+    let power = vp::voting_power(
+        ctx.db,
+        ctx.chains,
+        &strategies,
+        &proposal.network,
+        snapshot,
+        ctx.from,
+    )
+    .map_err(|_| Rejection::FailedToCheckVoteValidation)?;
     if power.vp >= min_score {
         Ok(())
     } else {

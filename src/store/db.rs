@@ -223,6 +223,31 @@ impl<'a> Db<'a> {
         Db { conn }
     }
 
+    /// Runs `work` inside a savepoint: all of its writes land, or none do.
+    /// Works inside or outside an enclosing transaction.
+    pub fn atomically<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("SAVEPOINT atomically")
+            .map_err(StoreError::from)?;
+        match work(self) {
+            Ok(value) => {
+                self.conn
+                    .execute_batch("RELEASE atomically")
+                    .map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Err(err) => {
+                self.conn
+                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically")
+                    .map_err(StoreError::from)?;
+                Err(err)
+            }
+        }
+    }
+
     // ---- messages and blocks
 
     pub fn message_exists(&self, id: &str) -> Result<bool, StoreError> {

@@ -136,6 +136,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn atomically_keeps_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        let conn = store.write_connection().unwrap();
+        let db = Db::new(&conn);
+        let failed: Result<(), StoreError> = db.atomically(|db| {
+            db.put_block("a", b"1")?;
+            Err(StoreError::Thread("refused".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(db.block("a").unwrap(), None);
+        db.atomically(|db| db.put_block("b", b"2")).unwrap();
+        assert_eq!(db.block("b").unwrap(), Some(b"2".to_vec()));
+    }
+
+    #[test]
     fn migrations_apply_once_and_reopen_cleanly() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("votehub.sqlite");

@@ -439,3 +439,80 @@ fn large_snapshot_files_are_stored_as_a_unixfs_dag() {
     let (leaf, leaf_bytes) = &blocks[0];
     assert_eq!(app.get_bytes(&format!("/ipfs/{leaf}")).2, *leaf_bytes);
 }
+
+/// `GET /ipfs/{cid}?format=car` and `votehub export-car` give the same CARv1,
+/// whose blocks hash to their CIDs and whose leaves are the file again.
+#[test]
+fn dags_export_as_car() {
+    let app = spawn_app();
+    let csv: String = std::iter::once("address,balance\n".to_string())
+        .chain((1..=6000u64).map(|i| {
+            let mut bytes = [0u8; 20];
+            bytes[12..].copy_from_slice(&i.to_be_bytes());
+            format!(
+                "{},{}\n",
+                votehub::signature::Address::from_bytes(bytes),
+                i * 1_000_000_007
+            )
+        }))
+        .collect();
+    let token =
+        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
+            .unwrap();
+    let (_, cid) =
+        app.db(|db| votehub::balances::import(db, "1", token, 7, csv.as_bytes(), now()).unwrap());
+    let (status, content_type, car) = app.get_bytes(&format!("/ipfs/{cid}?format=car"));
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "application/vnd.ipld.car; version=1")
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (roots, blocks) = runtime.block_on(async {
+        let mut reader = iroh_car::CarReader::new(&car[..]).await.unwrap();
+        let roots = reader.header().roots().to_vec();
+        let mut blocks = Vec::new();
+        while let Some(block) = reader.next_block().await.unwrap() {
+            blocks.push(block);
+        }
+        (roots, blocks)
+    });
+    assert_eq!(
+        roots.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        vec![cid.clone()]
+    );
+    assert_eq!(blocks[0].0.to_string(), cid);
+    for (block_cid, bytes) in &blocks {
+        assert_eq!(
+            block_cid.codec() == 0x55,
+            votehub::blockstore::raw_cid(bytes) == block_cid.to_string()
+        );
+    }
+    let leaves: Vec<u8> = blocks
+        .iter()
+        .filter(|(c, _)| c.codec() == 0x55)
+        .flat_map(|(_, b)| b.clone())
+        .collect();
+    assert_eq!(leaves, csv.as_bytes());
+
+    let file = app.store.path().parent().unwrap().join("export.car");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .arg("--data")
+        .arg(app.store.path().parent().unwrap())
+        .args(["export-car", &cid, "-o", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), car);
+    assert_eq!(
+        app.get("/ipfs/bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku?format=car")
+            .0,
+        404
+    );
+}
