@@ -191,9 +191,14 @@ mod tests {
             raw_cid(&sized),
             "bafkreibruh455iawsviqslif5c7uurdcfdemh22mtnytyzvnzn75kpejxy"
         );
-        assert!(is_cid(
-            "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
-        ));
-        assert!(!is_cid("not-a-cid"));
+        assert_eq!(
+            codec("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"),
+            Some(RAW)
+        );
+        assert_eq!(
+            codec("bafybeiexg2oqkfnj56l7fcmawswqbijt5shq4b5rg6a546uwpkqqzwjioi"),
+            Some(DAG_PB)
+        );
+        assert_eq!(codec("not-a-cid"), None);
     }
 }

@@ -345,6 +345,7 @@ impl Ingestor {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0),
+            log: String::new(),
         };
         Ok(Prepared {
             message,

@@ -24,6 +24,7 @@ pub mod relayer;
 pub mod results;
 pub mod rules;
 pub mod signature;
+pub mod log;
 pub mod store;
 pub mod tally;
 pub mod typed_data;

@@ -27,6 +27,8 @@ pub struct MessageRow {
     pub sig: String,
     pub receipt: String,
     pub received: i64,
+    /// This message's link in the append-only log (`crate::log`), set on insert.
+    pub log: String,
 }
 
 /// A space: its settings JSON as accepted, plus bookkeeping.
@@ -215,6 +217,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
         sig: row.get("sig")?,
         receipt: row.get("receipt")?,
         received: row.get("received")?,
+        log: row.get("log")?,
     })
 }
 
@@ -265,17 +268,37 @@ impl<'a> Db<'a> {
             .optional()?)
     }
 
+    /// Appends a message to the log; its `log` link is computed here from the
+    /// last stored message, so the chain follows commit order.
     pub fn insert_message(&self, row: &MessageRow) -> Result<(), StoreError> {
+        let previous: String = self
+            .conn
+            .prepare_cached("SELECT log FROM messages ORDER BY mci DESC LIMIT 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .unwrap_or_else(|| crate::log::GENESIS.to_string());
+        let log = crate::log::link(&previous, &row.id, &row.ipfs);
         self.conn
             .prepare_cached(
-                "INSERT INTO messages (id, ipfs, address, version, timestamp, space, type, sig, receipt, received)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO messages (id, ipfs, address, version, timestamp, space, type, sig, receipt, received, log)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 row.id, row.ipfs, row.address, row.version, row.timestamp, row.space, row.kind, row.sig, row.receipt,
-                row.received
+                row.received, log
             ])?;
         Ok(())
+    }
+
+    /// `(id, ipfs, log)` of every message in log order, for replaying the chain.
+    pub fn message_log(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, ipfs, log FROM messages ORDER BY mci ASC")?;
+        let rows = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     pub fn block(&self, cid: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -35,6 +35,7 @@ pub enum StoreError {
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_core.sql"),
     include_str!("migrations/0002_results.sql"),
+    include_str!("migrations/0003_message_log.sql"),
 ];
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

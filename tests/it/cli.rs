@@ -375,6 +375,16 @@ fn kill_9_under_load_loses_no_acknowledged_vote() {
             "acknowledged vote {id} was lost"
         );
     }
+    // The message log still chains from the first message to the last.
+    let log = db.message_log().unwrap();
+    assert!(log.len() > acknowledged.len());
+    let entries = log
+        .iter()
+        .map(|(id, cid, link)| (id.as_str(), cid.as_str(), link.as_str()));
+    assert_eq!(
+        votehub::log::first_break(votehub::log::GENESIS, entries),
+        None
+    );
     // Every stored vote is whole: its message row and its block exist.
     let conn = store.write_connection().unwrap();
     let orphans: i64 = conn

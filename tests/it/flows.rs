@@ -257,6 +257,12 @@ fn stored_messages_and_blocks_verify_against_the_reply() {
     assert_eq!(message["type"], "vote");
     assert_eq!(message["envelope"]["hash"], id);
     assert_eq!(message["envelope"]["data"], envelope["data"]);
+    // The message log links this vote to the message before it.
+    let previous = app.db(|db| db.message_log().unwrap());
+    let (before, last) = (&previous[previous.len() - 2], &previous[previous.len() - 1]);
+    assert_eq!(last.0, id);
+    assert_eq!(message["log"], votehub::log::link(&before.2, id, cid));
+    assert_eq!(message["mci"], previous.len());
     let (status, content_type, bytes) = app.get_bytes(&format!("/ipfs/{cid}"));
     assert_eq!(status, 200);
     assert_eq!(content_type, "application/json");
