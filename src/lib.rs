@@ -1,13 +1,13 @@
 //! votehub: a self-hostable, auditable server for Snapshot's signed governance
 //! messages.
 //!
-//! A signed envelope comes in over HTTP; it is shape-checked (`envelope`),
-//! recognised and hashed (`typed_data`), its signer recovered (`signature`),
-//! checked against the space's and proposal's rules (`rules`, with voting
-//! power from `vp`), given its CID (`blockstore`) and relayer receipt
-//! (`relayer`), and durably written (`store`). `ingest` strings these steps
-//! together; `http` and `cli` are the two ways in. Modules are declared in
-//! that flow order.
+//! A message flows through the modules in this order: `http` (or `cli`) →
+//! `ingest`, which runs `envelope` (shape) → `typed_data` (kind and EIP-712
+//! digest) → `signature` (signer; `chain` for contract wallets) → `rules`
+//! (with voting power from `vp` and the `strategies` crate) → `blockstore`
+//! (CID) and `relayer` (receipt) → `store` (durable write, `log` link).
+//! `tally` and `results` count votes; `balances` imports snapshots; `client`
+//! signs like snapshot.js. See docs/ARCHITECTURE.md.
 
 pub mod balances;
 pub mod blockstore;
@@ -19,12 +19,12 @@ pub mod demo;
 pub mod envelope;
 pub mod http;
 pub mod ingest;
+pub mod log;
 pub mod rejection;
 pub mod relayer;
 pub mod results;
 pub mod rules;
 pub mod signature;
-pub mod log;
 pub mod store;
 pub mod tally;
 pub mod typed_data;

@@ -1,6 +1,6 @@
 //! EIP-1271 signatures checked through a JSON-RPC node. The node here is an
 //! in-test server answering `eth_call` like a wallet contract would; the
-//! local-chain tests with deployed contracts come with the results work.
+//! local-chain tests with deployed contracts are in `chain.rs`.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -170,14 +170,23 @@ fn an_unreachable_node_or_no_node_refuses() {
 }
 
 #[test]
-fn eip6492_signatures_are_refused_until_supported() {
+fn eip6492_signatures_go_to_the_deployless_validator_only() {
     let (url, calls) = fake_node(Wallet::Current);
     let app = app_with_node(Some(&url));
     let sig = format!("{APPROVED}{}", "6492".repeat(16));
+    // The fake node does not run the validator, so its answer is not 0x01.
     assert_rejected(
         app.post(&wallet_vote(&app, &sig)),
         400,
         "signature validation failed",
     );
-    assert!(calls.lock().unwrap().is_empty());
+    // One eth_call without `to` (the validator's creation code and its
+    // arguments), and no EIP-1271 call after it (tests/it/chain.rs runs it).
+    let calls = calls.lock().unwrap();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0]["params"][0];
+    assert!(call.get("to").is_none());
+    let data = call["data"].as_str().unwrap();
+    assert!(data.starts_with("0x6080604052"));
+    assert!(data.contains(&sig));
 }

@@ -14,5 +14,8 @@ mod hostile;
 mod results;
 // Contract-wallet signatures (EIP-1271) through a JSON-RPC node.
 mod contract_wallets;
+// Voting power at the snapshot block and contract wallets (EIP-1271, EIP-6492)
+// on a real local chain (anvil, installed by `.ci/run`); batching and retries.
+mod chain;
 // The `votehub` binary: help, register, import, sign, demo, crash recovery.
 mod cli;
