@@ -1,6 +1,6 @@
 //! `ranked-choice`: instant-runoff voting (§16.6, upstream `irv()`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -12,8 +12,7 @@ use super::{sum_balances, Ballot, Counting, Tally};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RankedChoice;
 
-/// A ballot still in the count: remaining ranking (0-based), balance and
-/// per-strategy power.
+/// A valid ballot: its full ranking (0-based), balance and per-strategy power.
 struct Live {
     ranking: Vec<usize>,
     balance: f64,
@@ -38,12 +37,19 @@ pub(crate) struct RoundTally {
 /// `final_round` ("choices with no first-place votes") shows the zero
 /// candidates, so the code's rule is followed. It matters for the
 /// fewer-than-3 stop rule and for which choice is eliminated.
+///
+/// Every valid ballot is a full ranking, so the choices on the remaining
+/// ballots are exactly those not yet eliminated, and no ballot runs empty
+/// before the fewer-than-3 stop. Rounds therefore keep an `eliminated` flag
+/// per choice instead of editing a million rankings, and a ballot's first
+/// preference is its first choice not eliminated; sums still run over the
+/// ballots in input order, so the result is unchanged bit for bit.
 pub(crate) fn final_round(
     n_choices: usize,
     n_strategies: usize,
     ballots: &[Ballot<'_>],
 ) -> BTreeMap<usize, RoundTally> {
-    let mut live: Vec<Live> = ballots
+    let live: Vec<Live> = ballots
         .iter()
         .filter_map(|b| {
             full_ranking(b.choice, n_choices).map(|ranking| Live {
@@ -53,30 +59,28 @@ pub(crate) fn final_round(
             })
         })
         .collect();
+    let remaining_total = live.iter().fold(0.0, |sum, b| sum + b.balance);
+    let mut eliminated = vec![false; n_choices];
     loop {
-        let candidates: BTreeSet<usize> = live
-            .iter()
-            .flat_map(|b| b.ranking.iter().copied())
-            .collect();
-        let mut round: BTreeMap<usize, RoundTally> = candidates
-            .iter()
-            .map(|c| {
-                (
-                    *c,
-                    RoundTally {
-                        total: 0.0,
-                        by_strategy: None,
-                    },
-                )
-            })
-            .collect();
+        let mut round: BTreeMap<usize, RoundTally> = if live.is_empty() {
+            BTreeMap::new()
+        } else {
+            (0..n_choices)
+                .filter(|c| !eliminated[*c])
+                .map(|c| {
+                    (
+                        c,
+                        RoundTally {
+                            total: 0.0,
+                            by_strategy: None,
+                        },
+                    )
+                })
+                .collect()
+        };
         for ballot in &live {
-            // Every live ballot is non-empty and its first preference is a candidate.
-            let Some(tally) = ballot
-                .ranking
-                .first()
-                .and_then(|first| round.get_mut(first))
-            else {
+            let first = ballot.ranking.iter().find(|c| !eliminated[**c]);
+            let Some(tally) = first.and_then(|first| round.get_mut(first)) else {
                 continue;
             };
             tally.total += ballot.balance;
@@ -101,7 +105,6 @@ pub(crate) fn final_round(
                 bottom = Some((*c, t.total));
             }
         }
-        let remaining_total = sum_balances_live(&live);
         // No bottom (no candidates, or only NaN/∞ tallies) would loop forever
         // upstream; stopping is the only terminating reading.
         let Some((bottom, _)) = bottom else {
@@ -110,15 +113,8 @@ pub(crate) fn final_round(
         if top > remaining_total / 2.0 || round.len() < 3 {
             return round;
         }
-        for ballot in &mut live {
-            ballot.ranking.retain(|c| *c != bottom);
-        }
-        live.retain(|b| !b.ranking.is_empty());
+        eliminated[bottom] = true;
     }
-}
-
-fn sum_balances_live(live: &[Live]) -> f64 {
-    live.iter().fold(0.0, |sum, b| sum + b.balance)
 }
 
 impl Counting for RankedChoice {
