@@ -608,7 +608,13 @@ fn run_store(kind: VotingType, opts: &Options) {
         .unwrap();
     let current = || {
         runtime
-            .block_on(results::current(&store, None, &proposal.id, now))
+            .block_on(results::current(
+                &store,
+                None,
+                &proposal.id,
+                now,
+                results::FINALIZE_DELAY,
+            ))
             .unwrap()
             .expect("the proposal exists")
     };
@@ -632,7 +638,8 @@ fn run_store(kind: VotingType, opts: &Options) {
     let db = reader.db();
     let row = db.proposal(&proposal.id).unwrap().unwrap();
     let (counted, read, read_mem) = measure_mem(|| db.counted_votes(&proposal.id).unwrap());
-    let (_, compute, _) = measure_mem(|| results::compute(&row, &counted, false, now));
+    let (_, compute, _) =
+        measure_mem(|| results::compute(&row, &counted, false, now, results::FINALIZE_DELAY));
     drop(counted);
     // The same rows without the JSON parse of `choice` and `vp_by_strategy`:
     // what SQLite itself costs.

@@ -210,6 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     None,
                     &proposal.to_lowercase(),
                     unix_now(),
+                    crate::results::FINALIZE_DELAY,
                 ))?
                 .with_context(|| format!("no proposal {proposal}"))?;
             if json {

@@ -34,12 +34,19 @@ pub struct ProposalResult {
     pub outcome: Option<String>,
 }
 
-/// Counts `votes` (a proposal's current votes, any order) for `proposal`.
+/// Seconds after a proposal's end before its result is final (Snapshot's
+/// `FINALIZE_SCORE_SECONDS_DELAY`): a vote accepted at the last second may
+/// still be committing when the proposal ends.
+pub const FINALIZE_DELAY: i64 = 60;
+
+/// Counts `votes` (a proposal's current votes, any order) for `proposal`;
+/// the result is `final` once `now` is past `end + finalize_delay`.
 pub fn compute(
     proposal: &ProposalRow,
     votes: &[CountedVote],
     hide_abstain: bool,
     now: i64,
+    finalize_delay: i64,
 ) -> ProposalResult {
     let n_strategies = proposal.strategies.as_array().map_or(0, Vec::len);
     let ballots: Vec<Ballot<'_>> = votes
@@ -81,7 +88,7 @@ pub fn compute(
         scores: tally.scores,
         scores_by_strategy: tally.scores_by_strategy,
         scores_total: tally.scores_total,
-        scores_state: if now > proposal.end {
+        scores_state: if now > proposal.end + finalize_delay {
             "final"
         } else {
             "pending"
@@ -106,12 +113,14 @@ fn for_beats_against(scores: &[f64]) -> bool {
 /// The current result of a proposal as canonical JSON, or `None` for an
 /// unknown proposal. A stored `final` result is returned as it is; a `pending`
 /// one is reused while no vote changed; otherwise the votes are counted again
-/// and the result stored (frozen once the proposal has ended).
+/// and the result stored (frozen once the proposal has ended and
+/// `finalize_delay` seconds have passed).
 pub async fn current(
     store: &Store,
     writer: Option<&Writer>,
     id: &str,
     now: i64,
+    finalize_delay: i64,
 ) -> Result<Option<String>, Rejection> {
     let store = store.clone();
     let id = id.to_string();
@@ -124,7 +133,8 @@ pub async fn current(
                 return Ok(None);
             };
             if let Some(stored) = db.result(&id)? {
-                let fresh = stored.vote_changes == proposal.vote_changes && now <= proposal.end;
+                let fresh = stored.vote_changes == proposal.vote_changes
+                    && now <= proposal.end + finalize_delay;
                 if stored.state == "final" || fresh {
                     return Ok(Some((id, stored, false)));
                 }
@@ -133,7 +143,7 @@ pub async fn current(
                 .space(&proposal.space)?
                 .is_some_and(|space| hides_abstain(&space.settings));
             let votes = db.counted_votes(&id)?;
-            let result = compute(&proposal, &votes, hide_abstain, now);
+            let result = compute(&proposal, &votes, hide_abstain, now, finalize_delay);
             let stored = StoredResult {
                 vote_changes: proposal.vote_changes,
                 state: result.scores_state.clone(),
@@ -225,15 +235,24 @@ mod tests {
             vote("b", json!(2), 2.0),
             vote("c", json!(3), 3.0),
         ];
-        let counted = compute(&p, &votes, false, 50);
+        let counted = compute(&p, &votes, false, 50, 0);
         assert_eq!(counted.scores, vec![6.0, 2.0, 3.0]);
         assert_eq!(counted.scores_state, "pending");
         assert_eq!(counted.quorum_votes, 11.0);
         assert_eq!(counted.outcome.as_deref(), Some("passed"));
-        let hidden = compute(&p, &votes, true, 150);
+        let hidden = compute(&p, &votes, true, 150, 0);
         assert_eq!(hidden.quorum_votes, 8.0);
         assert_eq!(hidden.outcome.as_deref(), Some("failed"));
         assert_eq!(hidden.scores_state, "final");
+        // Within the finalize delay after the end, the result stays pending.
+        assert_eq!(
+            compute(&p, &votes, true, 150, FINALIZE_DELAY).scores_state,
+            "pending"
+        );
+        assert_eq!(
+            compute(&p, &votes, true, 100 + FINALIZE_DELAY + 1, FINALIZE_DELAY).scores_state,
+            "final"
+        );
     }
 
     #[test]
@@ -244,6 +263,7 @@ mod tests {
             &[vote("a", json!(1), 6.0), vote("b", json!(2), 4.0)],
             false,
             150,
+            0,
         );
         assert_eq!(passing.quorum_votes, 4.0);
         assert_eq!(passing.outcome.as_deref(), Some("passed"));
@@ -252,6 +272,7 @@ mod tests {
             &[vote("a", json!(1), 6.0), vote("b", json!(2), 5.0)],
             false,
             150,
+            0,
         );
         assert_eq!(rejected.outcome.as_deref(), Some("failed"));
     }
@@ -259,7 +280,7 @@ mod tests {
     #[test]
     fn no_quorum_no_outcome_for_single_choice() {
         let p = proposal("single-choice", &["A", "B"], 0.0, "");
-        let counted = compute(&p, &[vote("a", json!(2), 1.0)], false, 50);
+        let counted = compute(&p, &[vote("a", json!(2), 1.0)], false, 50, 0);
         assert_eq!(counted.outcome, None);
         assert_eq!(counted.quorum_type, "default");
     }
@@ -275,8 +296,8 @@ mod tests {
         let mut reversed = votes.clone();
         reversed.reverse();
         assert_eq!(
-            compute(&p, &votes, false, 50).to_json(),
-            compute(&p, &reversed, false, 50).to_json()
+            compute(&p, &votes, false, 50, 0).to_json(),
+            compute(&p, &reversed, false, 50, 0).to_json()
         );
     }
 }

@@ -21,6 +21,7 @@ pub struct AppState {
     pub ingestor: Ingestor,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     max_body: usize,
+    finalize_delay: i64,
 }
 
 impl AppState {
@@ -32,7 +33,14 @@ impl AppState {
             ingestor,
             limiter,
             max_body,
+            finalize_delay: crate::results::FINALIZE_DELAY,
         }
+    }
+
+    /// Seconds after a proposal's end before its result is frozen.
+    pub fn with_finalize_delay(mut self, seconds: i64) -> Self {
+        self.finalize_delay = seconds;
+        self
     }
 }
 

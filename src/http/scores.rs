@@ -22,6 +22,7 @@ pub async fn proposal_scores(state: web::Data<AppState>, id: web::Path<String>) 
         Some(ingestor.writer()),
         &id,
         crate::ingest::unix_now(),
+        state.finalize_delay,
     )
     .await
     {

@@ -166,6 +166,25 @@ impl VotingType {
     }
 }
 
+/// Ballots from parallel lists, for the voting types' unit tests.
+#[cfg(test)]
+pub(crate) fn ballots_from<'a, S: AsRef<[f64]>>(
+    choices: &'a [Value],
+    balances: &[f64],
+    scores: &'a [S],
+) -> Vec<Ballot<'a>> {
+    choices
+        .iter()
+        .zip(balances)
+        .zip(scores)
+        .map(|((choice, balance), scores)| Ballot {
+            choice,
+            balance: *balance,
+            scores: scores.as_ref(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,16 +42,7 @@ mod tests {
         let choices = [json!(1), json!(2), json!(1), json!(4), json!("1")];
         let balances = [10.0, 5.0, 2.5, 7.0, 1.0];
         let scores: Vec<[f64; 2]> = balances.iter().map(|b| [b * 0.5, b * 0.5]).collect();
-        let ballots: Vec<Ballot> = choices
-            .iter()
-            .zip(balances)
-            .zip(&scores)
-            .map(|((choice, balance), scores)| Ballot {
-                choice,
-                balance,
-                scores,
-            })
-            .collect();
+        let ballots = crate::tally::ballots_from(&choices, &balances, &scores);
         let tally = SingleChoice.count(3, 2, &ballots);
         assert_eq!(tally.scores, vec![12.5, 5.0, 0.0]);
         assert_eq!(

@@ -91,16 +91,7 @@ mod tests {
         ];
         let balances = [100.0, 50.0, 25.0, 7.0];
         let scores: Vec<[f64; 1]> = balances.iter().map(|b| [*b]).collect();
-        let ballots: Vec<Ballot> = choices
-            .iter()
-            .zip(balances)
-            .zip(&scores)
-            .map(|((choice, balance), scores)| Ballot {
-                choice,
-                balance,
-                scores,
-            })
-            .collect();
+        let ballots = crate::tally::ballots_from(&choices, &balances, &scores);
         let tally = Weighted.count(3, 1, &ballots);
         assert_eq!(tally.scores, vec![125.0, 25.0, 25.0]);
         assert_eq!(tally.scores_total, 182.0);

@@ -65,7 +65,8 @@ pub fn spawn_app_with_chains(
     let ingestor = Ingestor::new(store.clone(), writer, relayer, limits).with_chains(chains);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(ingestor, rate_limit, 1 << 20);
+    // Results freeze right at the end here, so tests need not wait a minute.
+    let state = AppState::new(ingestor, rate_limit, 1 << 20).with_finalize_delay(0);
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
