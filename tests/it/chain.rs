@@ -30,32 +30,63 @@ const NETWORK: &str = "31337";
 const HUNDRED: u128 = 100_000_000_000_000_000_000;
 const SUFFIX_6492: &str = "6492649264926492649264926492649264926492649264926492649264926492";
 
-/// Where `npm install` puts anvil: `.ci/run`'s folder, or the repository root.
+/// The anvil binary: `VOTEHUB_ANVIL`, else the npm package in `.ci/node` (where
+/// `.ci/run` installs it) or the repository root. When it is missing, the first
+/// test to ask installs it from the npm registry into `.ci/node`, once, so
+/// `cargo test` alone runs the whole suite on a fresh machine.
 fn anvil_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("VOTEHUB_ANVIL") {
-        return PathBuf::from(path);
+    static BINARY: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let found = BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("VOTEHUB_ANVIL") {
+            return Ok(PathBuf::from(path));
+        }
+        if let Some(binary) = installed_anvil() {
+            return Ok(binary);
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let status = std::process::Command::new("npm")
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(root.join(".ci/node"))
+            .arg("@foundry-rs/anvil@1.7.1")
+            .status();
+        match status {
+            Ok(status) if status.success() => {
+                installed_anvil().ok_or_else(|| "npm installed no anvil binary".into())
+            }
+            Ok(status) => Err(format!("npm install exited with {status}")),
+            Err(err) => Err(format!("cannot run npm: {err}")),
+        }
+    });
+    match found {
+        Ok(binary) => binary.clone(),
+        Err(reason) => panic!(
+            "anvil is not installed ({reason}): run `bash .ci/run`, or \
+             `npm install --no-save --prefix .ci/node @foundry-rs/anvil@1.7.1` in {} \
+             (or set VOTEHUB_ANVIL to an anvil binary)",
+            env!("CARGO_MANIFEST_DIR")
+        ),
     }
+}
+
+/// The anvil binary inside an installed `@foundry-rs/anvil` package, if any.
+fn installed_anvil() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for modules in [
+    [
         root.join(".ci/node/node_modules/@foundry-rs"),
         root.join("node_modules/@foundry-rs"),
-    ] {
-        let Ok(entries) = std::fs::read_dir(&modules) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let binary = entry.path().join("bin/anvil");
-            if entry.file_name().to_string_lossy().starts_with("anvil-") && binary.is_file() {
-                return binary;
-            }
-        }
-    }
-    panic!(
-        "anvil is not installed: run `bash .ci/run`, or just \
-         `npm install --no-save --prefix .ci/node @foundry-rs/anvil@1.7.1` in {} \
-         (or set VOTEHUB_ANVIL to an anvil binary)",
-        root.display()
-    );
+    ]
+    .iter()
+    .filter_map(|modules| std::fs::read_dir(modules).ok())
+    .flat_map(|entries| entries.flatten())
+    .filter(|entry| entry.file_name().to_string_lossy().starts_with("anvil-"))
+    .map(|entry| entry.path().join("bin/anvil"))
+    .find(|binary| binary.is_file())
 }
 
 /// A running anvil, killed when dropped.
