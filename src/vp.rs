@@ -32,17 +32,8 @@ impl BalanceSource for StoredBalances<'_> {
         block: u64,
         addresses: &[String],
     ) -> Result<Vec<U256>, SourceError> {
-        let token = Address::parse_any(token)
-            .map_err(|err| SourceError::Failed(format!("token {token}: {err}")))?
-            .to_string();
-        let holders: Vec<String> = addresses
-            .iter()
-            .map(|a| {
-                Address::parse_any(a)
-                    .map(|a| a.to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let token = contract(token)?.to_string();
+        let holders: Vec<String> = holders(addresses)?.iter().map(Address::to_string).collect();
         let rows = self
             .db
             .balances(network, &token, block, &holders)
