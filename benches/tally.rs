@@ -556,6 +556,7 @@ fn run_store(kind: VotingType, opts: &Options) {
         votes: 0,
         scores_state: "pending".into(),
         vote_changes: 0,
+        audit_cid: None,
     };
     let now = proposal.end - 1;
 

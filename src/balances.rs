@@ -124,6 +124,18 @@ pub fn parse_json(text: &str) -> Result<Vec<(String, String)>, ImportError> {
     Ok(rows)
 }
 
+/// A snapshot file's rows: JSON when it starts with `{` or `[`, else CSV.
+pub fn parse(file: &[u8]) -> Result<Vec<(String, String)>, ImportError> {
+    let text = std::str::from_utf8(file).map_err(|_| ImportError::Line {
+        line: 0,
+        reason: "not UTF-8".into(),
+    })?;
+    match text.trim_start().chars().next() {
+        Some('{' | '[') => parse_json(text),
+        _ => parse_csv(text),
+    }
+}
+
 /// Stores a snapshot file and its rows; returns (holders, CID of the file).
 pub fn import(
     db: &Db<'_>,
@@ -133,14 +145,7 @@ pub fn import(
     file: &[u8],
     now: i64,
 ) -> Result<(usize, String), ImportError> {
-    let text = std::str::from_utf8(file).map_err(|_| ImportError::Line {
-        line: 0,
-        reason: "not UTF-8".into(),
-    })?;
-    let rows = match text.trim_start().chars().next() {
-        Some('{' | '[') => parse_json(text)?,
-        _ => parse_csv(text)?,
-    };
+    let rows = parse(file)?;
     // Kubo's `add` layout, so the file's CID is the one any IPFS node gives it.
     let blocks = blockstore::unixfs_blocks(file);
     let cid = blocks

@@ -6,9 +6,14 @@
 //! UnixFS balanced DAG of `ipfs add --cid-version=1 --raw-leaves
 //! --chunker=size-262144 --max-file-links=174` (rust-unixfs's defaults), so a
 //! Kubo node given the same bytes names them with the same root CID.
+//! Structures votehub builds itself (audit bundles, log heads) are DAG-JSON
+//! blocks: canonical JSON (keys sorted bytewise, no whitespace) whose links
+//! are `{"/": "<cid>"}`, readable by `ipfs dag get` and walkable by any IPLD
+//! tool; each stays well under Kubo's 1 MiB block limit.
 
 use cid::Cid;
 use multihash_codetable::{Code, MultihashDigest};
+use serde_json::{Map, Value};
 
 use crate::store::{Db, StoreError};
 
@@ -16,6 +21,8 @@ use crate::store::{Db, StoreError};
 const RAW: u64 = 0x55;
 /// Multicodec of dag-pb nodes (UnixFS branches).
 const DAG_PB: u64 = 0x70;
+/// Multicodec of DAG-JSON blocks (audit bundles, log heads).
+pub const DAG_JSON: u64 = 0x0129;
 
 /// Why a DAG cannot be read or exported.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +31,7 @@ pub enum BlockstoreError {
     Missing(String),
     #[error("block {cid} does not hash to its CID")]
     Corrupt { cid: String },
-    #[error("block {cid} is not valid dag-pb: {reason}")]
+    #[error("block {cid} cannot be decoded: {reason}")]
     Decode { cid: String, reason: String },
     #[error("CAR: {0}")]
     Car(String),
@@ -35,6 +42,86 @@ pub enum BlockstoreError {
 /// The CIDv1 (raw, sha2-256) of a block, base32.
 pub fn raw_cid(bytes: &[u8]) -> String {
     Cid::new_v1(RAW, Code::Sha2_256.digest(bytes)).to_string()
+}
+
+/// The canonical DAG-JSON bytes of `value` and their CID. Object keys are
+/// sorted bytewise at every level, as DAG-JSON requires, so equal values
+/// always give equal CIDs whatever order they were built in.
+pub fn dag_json_block(value: &Value) -> (String, Vec<u8>) {
+    let bytes = canonical(value).to_string().into_bytes();
+    let cid = Cid::new_v1(DAG_JSON, Code::Sha2_256.digest(&bytes)).to_string();
+    (cid, bytes)
+}
+
+/// A DAG-JSON link to `cid`.
+pub fn link(cid: &str) -> Value {
+    serde_json::json!({ "/": cid })
+}
+
+/// The CID a DAG-JSON link names, if `value` is one.
+pub fn link_target(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) if map.len() == 1 => map.get("/").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key.clone(), canonical(value)))
+                    .collect::<Map<String, Value>>(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Every link of a DAG-JSON block, in document order.
+pub fn dag_json_links(bytes: &[u8]) -> Result<Vec<Cid>, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|err| err.to_string())?;
+    let mut links = Vec::new();
+    let mut pending = vec![&value];
+    while let Some(value) = pending.pop() {
+        if let Some(target) = link_target(value) {
+            links.push(Cid::try_from(target).map_err(|err| format!("link {target}: {err}"))?);
+            continue;
+        }
+        match value {
+            Value::Object(map) => pending.extend(map.values().rev()),
+            Value::Array(items) => pending.extend(items.iter().rev()),
+            _ => {}
+        }
+    }
+    Ok(links)
+}
+
+/// Whether `bytes` hash to `cid`; false for an unknown hash function.
+pub fn matches(cid: &Cid, bytes: &[u8]) -> bool {
+    Code::try_from(cid.hash().code()).is_ok_and(|code| code.digest(bytes) == *cid.hash())
+}
+
+/// The links of a block that a DAG walk follows (dag-pb and DAG-JSON).
+pub fn links(cid: &Cid, bytes: &[u8]) -> Result<Vec<Cid>, BlockstoreError> {
+    let decode = |reason: String| BlockstoreError::Decode {
+        cid: cid.to_string(),
+        reason,
+    };
+    match cid.codec() {
+        DAG_PB => {
+            let mut links = Vec::new();
+            ipld_dagpb::links(bytes, &mut links).map_err(|err| decode(err.to_string()))?;
+            Ok(links)
+        }
+        DAG_JSON => dag_json_links(bytes).map_err(decode),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The blocks of `bytes` as Kubo's `add` lays them out, root last: one raw
@@ -72,19 +159,10 @@ pub fn dag(db: &Db<'_>, root: &str) -> Result<Vec<(Cid, Vec<u8>)>, BlockstoreErr
         let bytes = db
             .block(&key)?
             .ok_or_else(|| BlockstoreError::Missing(key.clone()))?;
-        let code = Code::try_from(cid.hash().code())
-            .map_err(|_| BlockstoreError::Corrupt { cid: key.clone() })?;
-        if code.digest(&bytes) != *cid.hash() {
+        if !matches(&cid, &bytes) {
             return Err(BlockstoreError::Corrupt { cid: key });
         }
-        if cid.codec() == DAG_PB {
-            let mut links = Vec::new();
-            ipld_dagpb::links(&bytes, &mut links).map_err(|err| BlockstoreError::Decode {
-                cid: key.clone(),
-                reason: err.to_string(),
-            })?;
-            pending.extend(links.into_iter().rev());
-        }
+        pending.extend(links(&cid, &bytes)?.into_iter().rev());
         out.push((cid, bytes));
     }
     Ok(out)
@@ -174,6 +252,29 @@ mod tests {
             assert_eq!(dag.len(), blocks, "{} bytes", input.len());
             assert_eq!(unixfs_cid(&input), cid);
         }
+    }
+
+    #[test]
+    fn dag_json_is_canonical_and_links_are_found() {
+        let leaf = raw_cid(b"hello world\n");
+        let value = serde_json::json!({"b": 1, "a": {"z": [link(&leaf)], "c": "x"}, "aa": null});
+        let (cid, bytes) = dag_json_block(&value);
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            format!(r#"{{"a":{{"c":"x","z":[{{"/":"{leaf}"}}]}},"aa":null,"b":1}}"#)
+        );
+        assert_eq!(codec(&cid), Some(DAG_JSON));
+        assert!(cid.starts_with("baguqee"));
+        let parsed = Cid::try_from(cid.as_str()).unwrap();
+        assert!(matches(&parsed, &bytes));
+        assert!(!matches(&parsed, b"{}"));
+        let found = links(&parsed, &bytes).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].to_string(), leaf);
+        // The same value built in another key order has the same CID.
+        let reordered =
+            serde_json::json!({"aa": null, "a": {"c": "x", "z": [link(&leaf)]}, "b": 1});
+        assert_eq!(dag_json_block(&reordered).0, cid);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The `votehub` command line: serve, register spaces, import balance
-//! snapshots, sign messages with local keys.
+//! snapshots, sign messages with local keys, show the IPFS pin outbox.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -75,11 +75,47 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build (if not built yet) and print a closed proposal's audit bundle CID.
+    #[command(
+        after_help = "Example:\n  votehub audit 0x4fb0…7071\n\nThe server builds every bundle by itself when a result turns final; this command does it\nfor a data directory whose server is stopped."
+    )]
+    Audit {
+        /// The proposal id.
+        proposal: String,
+    },
+    /// Re-derive a proposal's outcome from its audit bundle: every block, signature, vote rule,
+    /// voting power and count. Exits 1 on any mismatch.
+    #[command(
+        after_help = "Examples:\n  votehub verify bafyrei… --gateway http://127.0.0.1:3000\n  votehub verify bafyrei… --car bundle.car --relayer 0x… --rpc http://127.0.0.1:8545\n  votehub verify bafyrei… --ipfs-api http://127.0.0.1:5001"
+    )]
+    Verify(VerifyArgs),
+    /// Prove that no acknowledged message was removed or reordered up to a pinned log head.
+    #[command(
+        after_help = "Examples:\n  votehub verify-log baguqee… --gateway http://127.0.0.1:3000\n  votehub verify-log baguqee…new --since baguqee…old --car log.car"
+    )]
+    VerifyLog {
+        /// The newest log head.
+        head: String,
+        /// Stop at this earlier head (default: the first message).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Print the inclusion proof of a message under a pinned log head (pins one if needed).
+    #[command(after_help = "Example:\n  votehub prove 0x1f2e…9a8b > proof.json")]
+    Prove {
+        /// The message id (the `id` of its receipt).
+        id: String,
+    },
     /// Sign a message with a local key and print the envelope to POST.
     #[command(
         after_help = "Examples:\n  votehub sign vote --dev-key 1 '{\"space\":\"btrst-demo.eth\",\"proposal\":\"0x…\",\"choice\":1}'\n  votehub sign vote-string --key 0x… '{\"space\":\"s.eth\",\"proposal\":\"0x…\",\"choice\":\"{\\\"1\\\":2}\"}'\n\nMissing fields get snapshot.js's defaults (from = the signer, timestamp = now)."
     )]
     Sign(SignArgs),
+    /// The IPFS (Kubo) pin outbox.
+    #[command(subcommand)]
+    Ipfs(IpfsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +136,59 @@ pub struct ServeArgs {
     /// balances and votes from it at the snapshot block, and contract wallets (EIP-1271, EIP-6492) sign.
     #[arg(long, value_name = "NETWORK=URL")]
     pub rpc: Vec<String>,
+    /// Kubo's RPC API: every stored block is also added and pinned there, from a durable outbox
+    /// (`votehub ipfs status`). Without it blocks stay queued.
+    #[arg(long, env = "VOTEHUB_IPFS_API", value_name = "URL")]
+    pub ipfs_api: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IpfsCommand {
+    /// Show the pin outbox: blocks per state, the oldest pending one, the next retry, every mismatch.
+    #[command(
+        after_help = "Examples:\n  votehub ipfs status\n  votehub ipfs status --json\n\nWorks whether or not the server runs."
+    )]
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where blocks are read from: exactly one source.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SourceArgs {
+    /// A trustless gateway (any votehub server, or an IPFS gateway serving `?format=car`).
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// A CARv1 file (`votehub export-car`, `ipfs dag export`).
+    #[arg(long, value_name = "FILE")]
+    pub car: Option<PathBuf>,
+    /// A Kubo node's RPC API.
+    #[arg(long, value_name = "URL")]
+    pub ipfs_api: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle's root CID (`audit_cid` of the proposal).
+    pub cid: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// A JSON-RPC node of the proposal's network: re-read chain inputs at the snapshot block and
+    /// check contract-wallet signatures.
+    #[arg(long, value_name = "URL")]
+    pub rpc: Option<String>,
+    /// Require the bundle to be signed by this relayer address.
+    #[arg(long)]
+    pub relayer: Option<String>,
+    /// Threads for signature checks [default: one per core].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +309,82 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Audit { proposal } => {
+            let (ingestor, runtime) = offline_ingestor(&cli.data.path)?;
+            let closer = crate::audit::closer::Closer::new(&ingestor, Default::default());
+            let root = runtime
+                .block_on(closer.close(&proposal.to_lowercase()))?
+                .with_context(|| format!("no proposal {proposal}"))?;
+            println!("{root}");
+            Ok(())
+        }
+        Command::Verify(args) => {
+            let source = open_source(&args.source, &args.cid)?;
+            let relayer = args
+                .relayer
+                .as_deref()
+                .map(Address::parse_any)
+                .transpose()
+                .map_err(|err| anyhow::anyhow!("--relayer: {err}"))?;
+            let options = crate::audit::verify::Options {
+                rpc: args.rpc,
+                relayer,
+                threads: args.threads,
+                progress: !args.quiet,
+            };
+            let report = crate::audit::verify::verify(source.as_ref(), &args.cid, &options);
+            print!("{}", report.render());
+            if !report.ok() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::VerifyLog {
+            head,
+            since,
+            source,
+        } => {
+            let source = open_source(&source, &head)?;
+            let report = crate::log::verify_log(source.as_ref(), &head, since.as_deref());
+            println!(
+                "log head {head}: {} heads, {} messages ({}..{}), relayer {}",
+                report.heads, report.messages, report.first_mci, report.last_mci, report.relayer
+            );
+            if !report.problems.is_empty() {
+                for problem in &report.problems {
+                    println!("  - {problem}");
+                }
+                println!("FAILED");
+                std::process::exit(1);
+            }
+            println!("OK: every message up to the head is in the log, in order");
+            Ok(())
+        }
+        Command::Prove { id } => {
+            let id = id.to_lowercase();
+            let store = open_store(&cli.data.path)?;
+            let proof = {
+                let reader = store.reader()?;
+                crate::log::prove(&reader.db(), &id)?
+            };
+            let proof = match proof {
+                Some(proof) => proof,
+                None => {
+                    // No pinned head covers it yet: pin one now.
+                    let relayer = crate::relayer::load_or_create(&cli.data.path)?;
+                    let mut conn = store.write_connection()?;
+                    let tx = conn.transaction()?;
+                    crate::log::pin_head(&Db::new(&tx), &relayer, unix_now())?;
+                    tx.commit()?;
+                    let reader = store.reader()?;
+                    crate::log::prove(&reader.db(), &id)?
+                        .with_context(|| format!("no message {id}"))?
+                }
+            };
+            anyhow::ensure!(proof.holds(), "the stored log does not replay to its head");
+            println!("{}", serde_json::to_string_pretty(&proof)?);
+            Ok(())
+        }
         Command::Sign(args) => {
             let signer = match (&args.key, args.dev_key) {
                 (Some(key), _) => {
@@ -241,6 +406,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 serde_json::from_str(&text).context("the message must be a JSON object")?;
             let envelope = crate::client::sign(&signer, kind, message, unix_now())?;
             println!("{envelope}");
+            Ok(())
+        }
+        Command::Ipfs(IpfsCommand::Status { json }) => {
+            let store = open_store(&cli.data.path)?;
+            let status = store.reader()?.db().pin_status()?;
+            print!(
+                "{}",
+                crate::pinning::report(&status, crate::store::unix_ms(), json)
+            );
             Ok(())
         }
     }
@@ -297,6 +471,40 @@ fn table(result: &Value) -> String {
     out
 }
 
+/// The block source a verify command names.
+fn open_source(
+    args: &SourceArgs,
+    root: &str,
+) -> anyhow::Result<Box<dyn crate::audit::source::BlockSource>> {
+    use crate::audit::source::Blocks;
+    if let Some(gateway) = &args.gateway {
+        return Ok(Box::new(Blocks::from_gateway(gateway, root)?));
+    }
+    if let Some(car) = &args.car {
+        let bytes = std::fs::read(car).with_context(|| format!("reading {}", car.display()))?;
+        return Ok(Box::new(Blocks::from_car(&bytes)?));
+    }
+    if let Some(api) = &args.ipfs_api {
+        return Ok(Box::new(crate::audit::source::KuboBlocks::new(api)?));
+    }
+    anyhow::bail!("give --gateway, --car or --ipfs-api")
+}
+
+/// The ingest service over a data directory, for commands that write like
+/// the server does while it is stopped.
+fn offline_ingestor(data: &Path) -> anyhow::Result<(Ingestor, tokio::runtime::Runtime)> {
+    let store = open_store(data)?;
+    let relayer = crate::relayer::load_or_create(data)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let writer = Writer::spawn(&store, 64)?;
+    Ok((
+        Ingestor::new(store, writer, relayer, Default::default()),
+        runtime,
+    ))
+}
+
 fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
@@ -328,6 +536,9 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--rpc {pair}: expected NETWORK=URL"))?;
         config.rpc.insert(network.to_string(), url.to_string());
     }
+    if let Some(url) = args.ipfs_api {
+        config.ipfs.api = Some(url);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -350,6 +561,7 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(&config.listen).with_context(|| format!("binding {}", config.listen))?;
     actix_web::rt::System::new().block_on(async move {
+        crate::pinning::spawn(&config.ipfs, ingestor.store(), ingestor.writer())?;
         if args.demo {
             match crate::demo::load(&ingestor).await? {
                 Some(proposal) => tracing::info!(%proposal, "demo space btrst-demo.eth loaded with an open proposal"),
@@ -362,7 +574,14 @@ fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
             rate_limit = config.rate_limit,
             "votehub serving"
         );
-        let state = crate::http::AppState::new(ingestor, config.rate_limit, config.max_body);
+        let schedule = crate::audit::closer::Schedule {
+            tick: std::time::Duration::from_millis(config.audit.tick_ms.max(10)),
+            head_interval: config.audit.log_head_interval,
+            finalize_delay: config.audit.finalize_delay,
+        };
+        actix_web::rt::spawn(crate::audit::closer::Closer::new(&ingestor, schedule).run());
+        let state = crate::http::AppState::new(ingestor, config.rate_limit, config.max_body)
+            .with_finalize_delay(config.audit.finalize_delay);
         crate::http::start(state, listener, config.workers)?.await?;
         anyhow::Ok(())
     })

@@ -30,6 +30,33 @@ pub struct ServeConfig {
     /// chain at the snapshot block (instead of imported snapshots), and
     /// contract-wallet signatures (EIP-1271, EIP-6492) are checked there.
     pub rpc: std::collections::HashMap<String, String>,
+    /// Opt-in pinning of every stored block to Kubo (`[ipfs] api = "…"`).
+    pub ipfs: crate::pinning::IpfsConfig,
+    /// Audit bundles and log heads.
+    pub audit: AuditConfig,
+}
+
+/// When results freeze, bundles are built and log heads pinned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Seconds after a proposal's end before its result is final and its
+    /// bundle built (Snapshot: 60).
+    pub finalize_delay: i64,
+    /// Seconds between periodic log heads.
+    pub log_head_interval: i64,
+    /// Milliseconds between checks for closed proposals.
+    pub tick_ms: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            finalize_delay: crate::results::FINALIZE_DELAY,
+            log_head_interval: 60,
+            tick_ms: 5_000,
+        }
+    }
 }
 
 impl Default for ServeConfig {
@@ -44,6 +71,8 @@ impl Default for ServeConfig {
             batch: 512,
             limits: Limits::default(),
             rpc: std::collections::HashMap::new(),
+            ipfs: crate::pinning::IpfsConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -70,5 +99,17 @@ mod tests {
         assert_eq!(config.limits.body_length, 10_000);
         assert_eq!(config.listen, "127.0.0.1:3000");
         assert!(toml::from_str::<ServeConfig>("unknown = 1").is_err());
+    }
+
+    #[test]
+    fn the_ipfs_table_is_optional_and_checked() {
+        assert_eq!(ServeConfig::default().ipfs.api, None);
+        let config: ServeConfig =
+            toml::from_str("[ipfs]\napi = \"http://127.0.0.1:5001\"\nretry_base_ms = 10\n")
+                .unwrap();
+        assert_eq!(config.ipfs.api.as_deref(), Some("http://127.0.0.1:5001"));
+        assert_eq!(config.ipfs.retry_base_ms, 10);
+        assert_eq!(config.ipfs.timeout_ms, 30_000);
+        assert!(toml::from_str::<ServeConfig>("[ipfs]\nurl = \"x\"\n").is_err());
     }
 }

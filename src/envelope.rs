@@ -37,9 +37,28 @@ pub struct Envelope {
 impl Envelope {
     /// Parses and shape-checks a request body.
     pub fn parse(body: &[u8]) -> Result<Envelope, EnvelopeError> {
-        use EnvelopeError::Format;
-        let value: Value = serde_json::from_slice(body).map_err(|_| Format("not JSON"))?;
+        let value: Value =
+            serde_json::from_slice(body).map_err(|_| EnvelopeError::Format("not JSON"))?;
         let utf16_length = utf16_len(&value.to_string());
+        Envelope::from_value(value, utf16_length)
+    }
+
+    /// Parses a stored message (`{address, sig, hash, data}`, as pinned) and
+    /// returns it with its claimed `hash`, for auditors re-checking it.
+    pub fn parse_pinned(bytes: &[u8]) -> Result<(Envelope, String), EnvelopeError> {
+        use EnvelopeError::Format;
+        let value: Value = serde_json::from_slice(bytes).map_err(|_| Format("not JSON"))?;
+        let Value::Object(mut root) = value else {
+            return Err(Format("not an object"));
+        };
+        let Some(Value::String(hash)) = root.remove("hash") else {
+            return Err(Format("hash"));
+        };
+        Ok((Envelope::from_value(Value::Object(root), 0)?, hash))
+    }
+
+    fn from_value(value: Value, utf16_length: usize) -> Result<Envelope, EnvelopeError> {
+        use EnvelopeError::Format;
         let Value::Object(mut root) = value else {
             return Err(Format("not an object"));
         };

@@ -95,6 +95,11 @@ impl Ingestor {
         &self.chains
     }
 
+    /// The relayer key, which also signs audit bundles and log heads.
+    pub fn relayer(&self) -> &Arc<Signer> {
+        &self.relayer
+    }
+
     pub fn relayer_address(&self) -> Address {
         self.relayer.address()
     }

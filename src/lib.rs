@@ -5,10 +5,12 @@
 //! `ingest`, which runs `envelope` (shape) → `typed_data` (kind and EIP-712
 //! digest) → `signature` (signer; `chain` for contract wallets) → `rules`
 //! (with voting power from `vp` and the `strategies` crate) → `blockstore`
-//! (CID) and `relayer` (receipt) → `store` (durable write, `log` link).
+//! (CID) and `relayer` (receipt) → `store` (durable write, `log` link, pin
+//! outbox), and later, off the ingest path, `pinning` (Kubo).
 //! `tally` and `results` count votes; `balances` imports snapshots; `client`
 //! signs like snapshot.js. See docs/ARCHITECTURE.md.
 
+pub mod audit;
 pub mod balances;
 pub mod blockstore;
 pub mod chain;
@@ -20,6 +22,7 @@ pub mod envelope;
 pub mod http;
 pub mod ingest;
 pub mod log;
+pub mod pinning;
 pub mod rejection;
 pub mod relayer;
 pub mod results;

@@ -216,6 +216,7 @@ mod tests {
             votes: 0,
             scores_state: "pending".into(),
             vote_changes: 0,
+            audit_cid: None,
         }
     }
 

@@ -147,6 +147,12 @@ pub fn personal_message_hash(text: &str) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// Who signed `text` with EIP-191 `personal_sign` (a relayer receipt, an
+/// audit bundle or a log head).
+pub fn personal_signer(text: &str, sig: &str) -> Result<Address, SignatureError> {
+    recover(&personal_message_hash(text), &decode_hex_sig(sig)?)
+}
+
 /// A local secp256k1 key: the relayer's, or a development key for `votehub sign`.
 /// Its `Debug` never prints the secret.
 pub struct Signer {

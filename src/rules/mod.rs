@@ -19,6 +19,7 @@ use crate::signature::Address;
 use crate::store::{Db, ProposalRow, VoteRow};
 use crate::typed_data::{Kind, Schema};
 
+pub use proposal::frozen_strategies;
 pub use space::validate_settings;
 
 /// Operator-set limits with Snapshot's documented defaults.

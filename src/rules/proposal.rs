@@ -254,11 +254,12 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, Rejection> {
         votes: 0,
         scores_state: "pending".into(),
         vote_changes: 0,
+        audit_cid: None,
     })))
 }
 
 /// The space's strategies with their network filled in, frozen into the proposal.
-fn frozen_strategies(settings: &Value, network: &str) -> Value {
+pub fn frozen_strategies(settings: &Value, network: &str) -> Value {
     let mut strategies = settings
         .get("strategies")
         .cloned()

@@ -1,7 +1,7 @@
 //! Typed queries over one connection: a pooled reader or the writer's savepoint.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::StoreError;
@@ -9,7 +9,7 @@ use super::StoreError;
 /// Typed access to the tables. Read methods work on any connection; write
 /// methods are only called by the writer thread and the CLI.
 pub struct Db<'a> {
-    conn: &'a Connection,
+    pub(super) conn: &'a Connection,
 }
 
 /// A stored message as the hub's `messages` query shows it.
@@ -42,8 +42,10 @@ pub struct SpaceRow {
     pub deleted: bool,
 }
 
-/// A proposal with the space rules frozen at its creation.
-#[derive(Debug, Clone, Serialize)]
+/// A proposal with the space rules frozen at its creation. It deserialises
+/// from its own JSON (an audit bundle's frozen copy), bookkeeping defaulted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProposalRow {
     pub id: String,
     pub ipfs: String,
@@ -77,6 +79,8 @@ pub struct ProposalRow {
     /// Bumped by every vote write; tells a cached result it is stale.
     #[serde(skip)]
     pub vote_changes: i64,
+    /// Root CID of the audit bundle, once the proposal closed (`crate::audit`).
+    pub audit_cid: Option<String>,
 }
 
 /// What counting needs of a vote.
@@ -179,6 +183,7 @@ fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
         votes: row.get("votes")?,
         scores_state: row.get("scores_state")?,
         vote_changes: row.get("vote_changes")?,
+        audit_cid: row.get("audit_cid")?,
     })
 }
 
@@ -309,11 +314,13 @@ impl<'a> Db<'a> {
             .optional()?)
     }
 
+    /// Stores a block and queues it for pinning in the same transaction, so
+    /// the pin job is exactly as durable as the block (`outbox.rs`).
     pub fn put_block(&self, cid: &str, data: &[u8]) -> Result<(), StoreError> {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO blocks (cid, data) VALUES (?1, ?2)")?
             .execute(params![cid, data])?;
-        Ok(())
+        self.enqueue_pin(cid, super::unix_ms())
     }
 
     pub fn message_count(&self) -> Result<i64, StoreError> {

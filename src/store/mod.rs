@@ -6,7 +6,9 @@
 //! transaction is durable. Migrations are append-only files applied in order
 //! under `PRAGMA user_version`.
 
+mod audit;
 mod db;
+mod outbox;
 pub mod writer;
 
 use std::path::Path;
@@ -15,9 +17,11 @@ use std::time::Duration;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
+pub use audit::{LogHead, VoteMessage};
 pub use db::{
     CountedVote, Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow,
 };
+pub use outbox::{unix_ms, DuePin, PinMismatch, PinStatus};
 
 /// Storage failures. They surface to clients as `server_error`.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_core.sql"),
     include_str!("migrations/0002_results.sql"),
     include_str!("migrations/0003_message_log.sql"),
+    include_str!("migrations/0004_pin_outbox.sql"),
+    include_str!("migrations/0005_audit.sql"),
 ];
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

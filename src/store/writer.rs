@@ -62,6 +62,25 @@ impl Writer {
             .await
             .map_err(|_| Rejection::Internal("writer dropped a job".into()))?
     }
+
+    /// Like [`Writer::submit`], handing back what `apply` returned.
+    pub async fn submit_with<T: Send + 'static>(
+        &self,
+        apply: impl FnOnce(&Db<'_>) -> Result<T, Rejection> + Send + 'static,
+    ) -> Result<T, Rejection> {
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out = std::sync::Arc::clone(&slot);
+        self.submit(Box::new(move |db| {
+            let value = apply(db)?;
+            if let Ok(mut out) = out.lock() {
+                *out = Some(value);
+            }
+            Ok(())
+        }))
+        .await?;
+        let value = slot.lock().ok().and_then(|mut value| value.take());
+        value.ok_or_else(|| Rejection::Internal("the writer lost a result".into()))
+    }
 }
 
 /// Copies committed WAL frames into the database file every half second

@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
+use votehub::audit::closer::{Closer, Schedule};
 use votehub::http::AppState;
 use votehub::ingest::Ingestor;
 use votehub::rules::Limits;
@@ -32,6 +33,9 @@ pub fn address(index: usize) -> String {
 pub struct TestApp {
     pub url: String,
     pub store: Store,
+    /// Builds audit bundles and log heads on demand (the server's own
+    /// background task is not started here, so tests decide when).
+    pub closer: Closer,
     _dir: tempfile::TempDir,
     agent: ureq::Agent,
     handle: actix_web::dev::ServerHandle,
@@ -63,6 +67,13 @@ pub fn spawn_app_with_chains(
     let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
     let writer = Writer::spawn(&store, 64).unwrap();
     let ingestor = Ingestor::new(store.clone(), writer, relayer, limits).with_chains(chains);
+    let closer = Closer::new(
+        &ingestor,
+        Schedule {
+            finalize_delay: 0,
+            ..Schedule::default()
+        },
+    );
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     // Results freeze right at the end here, so tests need not wait a minute.
@@ -83,6 +94,7 @@ pub fn spawn_app_with_chains(
     TestApp {
         url,
         store,
+        closer,
         _dir: dir,
         agent,
         handle,
@@ -156,6 +168,20 @@ impl TestApp {
         let (status, reply) = self.send(signer, kind, message);
         assert_eq!(status, 200, "{reply}");
         reply["id"].as_str().unwrap().to_string()
+    }
+
+    /// The server's data directory (its relayer key lives there).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// Runs `work` to completion on a fresh runtime (closer and writer calls).
+    pub fn block_on<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
     }
 
     pub fn db<T>(&self, f: impl FnOnce(&Db<'_>) -> T) -> T {

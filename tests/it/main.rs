@@ -19,3 +19,5 @@ mod contract_wallets;
 mod chain;
 // The `votehub` binary: help, register, import, sign, demo, crash recovery.
 mod cli;
+// Audit bundles, `votehub verify`, tampering, log heads and inclusion proofs.
+mod audit;

@@ -1,0 +1,280 @@
+//! Building a closed proposal's audit bundle from the store.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{json, Value};
+use votehub_strategies::StrategySpec;
+
+use super::inputs::{ReadKey, Recorder};
+use super::{AuditError, BODY_FORMAT, CHUNK_BYTES, ROOT_FORMAT};
+use crate::blockstore::{dag_json_block, link};
+use crate::chain::Chains;
+use crate::signature::{Address, Signer};
+use crate::store::{Db, LogHead, VoteOrder, VotePage, VoteRow};
+use crate::vp::Balances;
+
+/// A bundle ready to store: its blocks, root last.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub root: String,
+    pub blocks: Vec<(String, Vec<u8>)>,
+    /// Vote messages listed (counted and superseded).
+    pub votes: usize,
+    pub counted: usize,
+}
+
+/// The bundle of `proposal_id` with its final `result` (canonical JSON) and
+/// the log head pinned at close. Reads only: the caller stores the blocks.
+pub fn build(
+    db: &Db<'_>,
+    chains: &Chains,
+    relayer: &Signer,
+    proposal_id: &str,
+    result: &str,
+    log_head: Option<&LogHead>,
+) -> Result<Built, AuditError> {
+    let proposal = db
+        .proposal(proposal_id)?
+        .ok_or_else(|| AuditError::UnknownProposal(proposal_id.to_string()))?;
+    let result: Value = serde_json::from_str(result)?;
+    let mut blocks = Vec::new();
+
+    let counted: HashMap<String, VoteRow> = db
+        .votes(
+            &proposal.id,
+            &VotePage {
+                first: u32::MAX,
+                skip: 0,
+                order: VoteOrder::Created,
+                descending: false,
+                created_gte: None,
+                created_lt: None,
+            },
+        )?
+        .into_iter()
+        .map(|vote| (vote.id.clone(), vote))
+        .collect();
+    // Every accepted vote message of this proposal, in acceptance order.
+    let mut listed = Vec::new();
+    for message in db.vote_messages(&proposal.space, proposal.start, proposal.end)? {
+        let voter = match counted.get(&message.id) {
+            Some(vote) => vote.voter.clone(),
+            None => match superseded_voter(db, &message.ipfs, &proposal.id)? {
+                Some(voter) => voter,
+                None => continue,
+            },
+        };
+        listed.push((message, voter));
+    }
+
+    // Voting power, re-read per strategy through a recorder.
+    let specs: Vec<StrategySpec> = serde_json::from_value(proposal.strategies.clone())
+        .map_err(|err| AuditError::Strategies(err.to_string()))?;
+    let snapshot = u64::try_from(proposal.snapshot).unwrap_or(0);
+    let voters: Vec<String> = {
+        let mut voters: Vec<String> = counted.values().map(|v| v.voter.clone()).collect();
+        voters.sort();
+        voters
+    };
+    let voter_set: std::collections::HashSet<&str> = voters.iter().map(String::as_str).collect();
+    let balances = Balances::new(db, chains);
+    let recorder = Recorder::new(&balances);
+    let mut sources: BTreeMap<ReadKey, usize> = BTreeMap::new();
+    // voter -> per strategy -> [source index, value]
+    let mut inputs: HashMap<String, Vec<Vec<Value>>> = HashMap::new();
+    let mut extra = Vec::new();
+    for (index, spec) in specs.iter().enumerate() {
+        votehub_strategies::scores(
+            std::slice::from_ref(spec),
+            &proposal.network,
+            snapshot,
+            &recorder,
+            &voters,
+        )
+        .map_err(|err| AuditError::VotingPower(err.to_string()))?;
+        for (key, values) in recorder.take() {
+            let next = sources.len();
+            let source = *sources.entry(key).or_insert(next);
+            for (address, value) in values {
+                let input = json!([source, value.to_string()]);
+                match inputs.get_mut(&address) {
+                    Some(per_strategy) => per_strategy[index].push(input),
+                    None if voter_set.contains(address.as_str()) => {
+                        let mut per_strategy = vec![Vec::new(); specs.len()];
+                        per_strategy[index].push(input);
+                        inputs.insert(address, per_strategy);
+                    }
+                    None => extra.push(json!([index, source, address, value.to_string()])),
+                }
+            }
+        }
+    }
+    let mut source_list = vec![Value::Null; sources.len()];
+    for (key, index) in &sources {
+        let mut entry = serde_json::to_value(key)?;
+        let imported = match (key.call.as_str(), &key.token) {
+            ("erc20_balances", Some(token)) if !chains.has(&key.network) => {
+                db.balance_import(&key.network, token, key.block)?
+            }
+            _ => None,
+        };
+        entry["source"] = match imported {
+            Some(cid) => json!({"snapshot": link(&cid)}),
+            None => json!("chain"),
+        };
+        source_list[*index] = entry;
+    }
+
+    // Aliases that signed listed votes.
+    let mut aliases = BTreeSet::new();
+    for (message, voter) in &listed {
+        if !message.address.eq_ignore_ascii_case(voter) {
+            if let Some(cid) = db.alias_message(&message.address)? {
+                aliases.insert(cid);
+            }
+        }
+    }
+
+    // Vote entries, packed into chunks of at most CHUNK_BYTES.
+    let mut chunks = Vec::new();
+    let mut chunk: Vec<Value> = Vec::new();
+    let mut chunk_bytes = 0;
+    for (message, voter) in &listed {
+        let mut entry = json!({
+            "envelope": link(&message.ipfs),
+            "id": message.id,
+            "voter": voter,
+            "mci": message.mci,
+            "log": message.log,
+            "received": message.received,
+        });
+        match counted.get(&message.id) {
+            Some(vote) => {
+                entry["superseded"] = json!(false);
+                entry["vp"] = json!(vote.vp);
+                entry["vp_by_strategy"] = json!(vote.vp_by_strategy);
+                entry["inputs"] = json!(inputs
+                    .get(&vote.voter)
+                    .cloned()
+                    .unwrap_or_else(|| vec![Vec::new(); specs.len()]));
+            }
+            None => entry["superseded"] = json!(true),
+        }
+        let size = entry.to_string().len() + 1;
+        if !chunk.is_empty() && chunk_bytes + size > CHUNK_BYTES {
+            chunks.push(store_block(&mut blocks, &json!({ "votes": chunk })));
+            chunk = Vec::new();
+            chunk_bytes = 0;
+        }
+        chunk_bytes += size;
+        chunk.push(entry);
+    }
+    if !chunk.is_empty() {
+        chunks.push(store_block(&mut blocks, &json!({ "votes": chunk })));
+    }
+
+    let proposal_envelopes = proposal_envelopes(db, &proposal.space, &proposal.id, &proposal.ipfs)?;
+    let settings = db
+        .messages_of_kind(&proposal.space, "settings", Some(&proposal.id))?
+        .pop()
+        .map(|(_, cid)| link(&cid));
+    let settings_at_close = db.space(&proposal.space)?.map(|space| link(&space.ipfs));
+    let mut frozen = serde_json::to_value(&proposal)?;
+    if let Value::Object(map) = &mut frozen {
+        // Bookkeeping that changes after close says nothing about the outcome.
+        for field in ["votes", "scores_state", "audit_cid", "flagged", "ipfs"] {
+            map.remove(field);
+        }
+    }
+    let body = json!({
+        "format": BODY_FORMAT,
+        "votehub": env!("CARGO_PKG_VERSION"),
+        "proposal": {
+            "id": proposal.id,
+            "envelopes": proposal_envelopes.iter().map(|cid| link(cid)).collect::<Vec<_>>(),
+            "frozen": frozen,
+        },
+        "space": {
+            "id": proposal.space,
+            "settings": settings,
+            "settings_at_close": settings_at_close,
+        },
+        "snapshot": snapshot,
+        "sources": source_list,
+        "extra_inputs": extra,
+        "aliases": aliases.iter().map(|cid| link(cid)).collect::<Vec<_>>(),
+        "votes": {
+            "listed": listed.len(),
+            "counted": counted.len(),
+            "chunks": chunks.iter().map(|cid| link(cid)).collect::<Vec<_>>(),
+        },
+        "result": result,
+        "log_head": log_head.map(|head| json!({"cid": head.cid, "mci": head.mci, "log": head.log})),
+    });
+    let body_cid = store_block(&mut blocks, &body);
+    let root = json!({
+        "format": ROOT_FORMAT,
+        "bundle": link(&body_cid),
+        "proposal": proposal.id,
+        "relayer": relayer.address().to_string(),
+        "signature": relayer.personal_sign(&super::statement(&proposal.id, &body_cid)),
+    });
+    let root_cid = store_block(&mut blocks, &root);
+    Ok(Built {
+        root: root_cid,
+        blocks,
+        votes: listed.len(),
+        counted: counted.len(),
+    })
+}
+
+fn store_block(blocks: &mut Vec<(String, Vec<u8>)>, value: &Value) -> String {
+    let (cid, bytes) = dag_json_block(value);
+    blocks.push((cid.clone(), bytes));
+    cid
+}
+
+/// The voter of a stored vote message on `proposal`, or `None` if it voted
+/// on another proposal of the space.
+fn superseded_voter(db: &Db<'_>, cid: &str, proposal: &str) -> Result<Option<String>, AuditError> {
+    let bytes = db
+        .block(cid)?
+        .ok_or_else(|| AuditError::MissingBlock(cid.to_string()))?;
+    let pinned: Value = serde_json::from_slice(&bytes)?;
+    let message = &pinned["data"]["message"];
+    if !message["proposal"]
+        .as_str()
+        .is_some_and(|p| p.eq_ignore_ascii_case(proposal))
+    {
+        return Ok(None);
+    }
+    let from = message["from"]
+        .as_str()
+        .or_else(|| pinned["address"].as_str())
+        .and_then(|a| Address::parse_any(a).ok())
+        .ok_or_else(|| AuditError::MissingBlock(format!("{cid} (no voter)")))?;
+    Ok(Some(from.to_string()))
+}
+
+/// The proposal message and its accepted updates, in acceptance order.
+fn proposal_envelopes(
+    db: &Db<'_>,
+    space: &str,
+    proposal: &str,
+    ipfs: &str,
+) -> Result<Vec<String>, AuditError> {
+    let mut envelopes = vec![ipfs.to_string()];
+    for (_, cid) in db.messages_of_kind(space, "update-proposal", None)? {
+        let bytes = db
+            .block(&cid)?
+            .ok_or_else(|| AuditError::MissingBlock(cid.clone()))?;
+        let pinned: Value = serde_json::from_slice(&bytes)?;
+        if pinned["data"]["message"]["proposal"]
+            .as_str()
+            .is_some_and(|p| p.eq_ignore_ascii_case(proposal))
+        {
+            envelopes.push(cid);
+        }
+    }
+    Ok(envelopes)
+}

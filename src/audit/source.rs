@@ -1,0 +1,129 @@
+//! Where `votehub verify` and `verify-log` read blocks from: a CAR file, a
+//! trustless gateway (any votehub's `/ipfs/`), or a Kubo node. A source only
+//! delivers bytes; the verifier checks every block against its CID itself.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Read;
+
+use cid::Cid;
+
+/// Why a block could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("block {0} is not in the source")]
+    Missing(String),
+    #[error("{0}")]
+    Fetch(String),
+    #[error("CAR: {0}")]
+    Car(String),
+}
+
+/// A read-only store of blocks, shared by the verifier's threads.
+pub trait BlockSource: Sync {
+    /// The bytes stored under `cid`, unchecked.
+    fn get(&self, cid: &Cid) -> Result<Cow<'_, [u8]>, SourceError>;
+}
+
+/// Blocks held in memory: a CAR file, a gateway's CAR, or blocks in a test.
+#[derive(Debug, Default, Clone)]
+pub struct Blocks {
+    blocks: HashMap<Cid, Vec<u8>>,
+}
+
+impl Blocks {
+    pub fn new(blocks: impl IntoIterator<Item = (Cid, Vec<u8>)>) -> Self {
+        Blocks {
+            blocks: blocks.into_iter().collect(),
+        }
+    }
+
+    /// The blocks of a CARv1 (roots are ignored: the verifier is told its root).
+    pub fn from_car(bytes: &[u8]) -> Result<Self, SourceError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|err| SourceError::Car(err.to_string()))?;
+        runtime.block_on(async {
+            let mut reader = iroh_car::CarReader::new(bytes)
+                .await
+                .map_err(|err| SourceError::Car(err.to_string()))?;
+            let mut blocks = HashMap::new();
+            while let Some((cid, data)) = reader
+                .next_block()
+                .await
+                .map_err(|err| SourceError::Car(err.to_string()))?
+            {
+                blocks.insert(cid, data);
+            }
+            Ok(Blocks { blocks })
+        })
+    }
+
+    /// The whole DAG under `root` from a trustless gateway, as one CAR
+    /// (`GET {gateway}/ipfs/{root}?format=car`).
+    pub fn from_gateway(gateway: &str, root: &str) -> Result<Self, SourceError> {
+        let url = format!("{}/ipfs/{root}?format=car", gateway.trim_end_matches('/'));
+        let response = ureq::get(&url)
+            .header("Accept", "application/vnd.ipld.car")
+            .call()
+            .map_err(|err| SourceError::Fetch(format!("GET {url}: {err}")))?;
+        let mut bytes = Vec::new();
+        response
+            .into_body()
+            .into_reader()
+            .read_to_end(&mut bytes)
+            .map_err(|err| SourceError::Fetch(format!("GET {url}: {err}")))?;
+        Blocks::from_car(&bytes)
+    }
+
+    /// Replaces or adds a block (tests build tampered bundles this way).
+    pub fn insert(&mut self, cid: Cid, bytes: Vec<u8>) {
+        self.blocks.insert(cid, bytes);
+    }
+
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+}
+
+/// A Kubo node's RPC API, one `block/get` per block.
+pub struct KuboBlocks {
+    kubo: crate::pinning::Kubo,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl KuboBlocks {
+    pub fn new(api: &str) -> Result<Self, SourceError> {
+        let kubo = crate::pinning::Kubo::new(api, crate::pinning::DEFAULT_TIMEOUT)
+            .map_err(|err| SourceError::Fetch(err.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|err| SourceError::Fetch(err.to_string()))?;
+        Ok(KuboBlocks { kubo, runtime })
+    }
+}
+
+impl BlockSource for KuboBlocks {
+    fn get(&self, cid: &Cid) -> Result<Cow<'_, [u8]>, SourceError> {
+        use crate::pinning::Pinner;
+        self.runtime
+            .block_on(self.kubo.block_get(cid))
+            .map(Cow::Owned)
+            .map_err(|err| SourceError::Fetch(format!("block/get {cid}: {err}")))
+    }
+}
+
+impl BlockSource for Blocks {
+    fn get(&self, cid: &Cid) -> Result<Cow<'_, [u8]>, SourceError> {
+        self.blocks
+            .get(cid)
+            .map(|bytes| Cow::Borrowed(bytes.as_slice()))
+            .ok_or_else(|| SourceError::Missing(cid.to_string()))
+    }
+}

@@ -1,0 +1,279 @@
+//! The pin outbox (migration 0004): every stored block waits here until the
+//! pinning worker (`crate::pinning`) has pushed it to Kubo. Rows are queued by
+//! [`Db::put_block`] and updated by the worker through the single writer;
+//! `votehub ipfs status` reads them. Times are unix milliseconds.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{Db, StoreError};
+use rusqlite::{params, OptionalExtension};
+
+/// The outbox's clock: unix milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A pending block whose next attempt is due.
+#[derive(Debug, Clone)]
+pub struct DuePin {
+    pub cid: String,
+    /// The block's bytes; `None` if the block is missing (never expected: the
+    /// row and the block are written together).
+    pub data: Option<Vec<u8>>,
+    /// Pushes tried so far.
+    pub attempts: u32,
+}
+
+/// A block Kubo named with another CID than votehub did.
+#[derive(Debug, Clone)]
+pub struct PinMismatch {
+    pub cid: String,
+    pub kubo_cid: Option<String>,
+    pub error: Option<String>,
+    /// When it was flagged (unix ms).
+    pub flagged: Option<i64>,
+}
+
+/// What `votehub ipfs status` reports.
+#[derive(Debug, Clone, Default)]
+pub struct PinStatus {
+    pub pending: i64,
+    pub pinned: i64,
+    pub mismatch: i64,
+    /// Pending blocks that failed at least once.
+    pub retrying: i64,
+    /// The oldest pending block and when it was queued (unix ms).
+    pub oldest_pending: Option<(String, i64)>,
+    /// The earliest retry of a failed block: CID, due time (unix ms),
+    /// attempts so far, last error.
+    pub next_retry: Option<(String, i64, u32, Option<String>)>,
+    pub mismatches: Vec<PinMismatch>,
+}
+
+impl Db<'_> {
+    /// Queues `cid` for pinning; a block queued before keeps its row (and its
+    /// state: a pinned block is not pushed again).
+    pub(super) fn enqueue_pin(&self, cid: &str, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO pin_outbox (cid, queued, next_attempt) VALUES (?1, ?2, ?2)",
+            )?
+            .execute(params![cid, now])?;
+        Ok(())
+    }
+
+    /// Up to `limit` pending blocks due at `now`, longest-waiting first.
+    pub fn pins_due(&self, now: i64, limit: usize) -> Result<Vec<DuePin>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT o.cid, b.data, o.attempts FROM pin_outbox o LEFT JOIN blocks b ON b.cid = o.cid
+             WHERE o.state = 'pending' AND o.next_attempt <= ?1
+             ORDER BY o.next_attempt, o.queued, o.cid LIMIT ?2",
+        )?;
+        let rows = statement
+            .query_map(
+                params![now, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| {
+                    Ok(DuePin {
+                        cid: r.get(0)?,
+                        data: r.get(1)?,
+                        attempts: r.get(2)?,
+                    })
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Kubo holds and pins the block under the same CID.
+    pub fn pin_done(&self, cid: &str, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE pin_outbox SET state = 'pinned', attempts = attempts + 1, last_error = NULL, done = ?2
+                 WHERE cid = ?1 AND state = 'pending'",
+            )?
+            .execute(params![cid, now])?;
+        Ok(())
+    }
+
+    /// A push failed; the block stays pending until `next_attempt`.
+    pub fn pin_failed(&self, cid: &str, error: &str, next_attempt: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE pin_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3
+                 WHERE cid = ?1 AND state = 'pending'",
+            )?
+            .execute(params![cid, error, next_attempt])?;
+        Ok(())
+    }
+
+    /// Kubo named the block `kubo_cid`: terminal, never retried.
+    pub fn pin_mismatch(
+        &self,
+        cid: &str,
+        kubo_cid: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE pin_outbox SET state = 'mismatch', attempts = attempts + 1, kubo_cid = ?2,
+                 last_error = ?3, done = ?4 WHERE cid = ?1 AND state = 'pending'",
+            )?
+            .execute(params![cid, kubo_cid, error, now])?;
+        Ok(())
+    }
+
+    /// Counts per state, the oldest pending block, the next retry and every mismatch.
+    pub fn pin_status(&self) -> Result<PinStatus, StoreError> {
+        let mut status = PinStatus::default();
+        let mut counts = self
+            .conn
+            .prepare_cached("SELECT state, COUNT(*) FROM pin_outbox GROUP BY state")?;
+        for row in counts.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (state, count) = row?;
+            match state.as_str() {
+                "pending" => status.pending = count,
+                "pinned" => status.pinned = count,
+                _ => status.mismatch = count,
+            }
+        }
+        status.retrying = self.conn.query_row(
+            "SELECT COUNT(*) FROM pin_outbox WHERE state = 'pending' AND attempts > 0",
+            [],
+            |r| r.get(0),
+        )?;
+        status.oldest_pending = self
+            .conn
+            .query_row(
+                "SELECT cid, queued FROM pin_outbox WHERE state = 'pending' ORDER BY queued, cid LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        status.next_retry = self
+            .conn
+            .query_row(
+                "SELECT cid, next_attempt, attempts, last_error FROM pin_outbox
+                 WHERE state = 'pending' AND attempts > 0 ORDER BY next_attempt, cid LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let mut mismatches = self.conn.prepare_cached(
+            "SELECT cid, kubo_cid, last_error, done FROM pin_outbox WHERE state = 'mismatch' ORDER BY done, cid",
+        )?;
+        status.mismatches = mismatches
+            .query_map([], |r| {
+                Ok(PinMismatch {
+                    cid: r.get(0)?,
+                    kubo_cid: r.get(1)?,
+                    error: r.get(2)?,
+                    flagged: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_stored_block_is_queued_once_and_rolls_back_with_it() {
+        let (_dir, store) = store();
+        let conn = store.write_connection().unwrap();
+        let db = Db::new(&conn);
+        let refused: Result<(), StoreError> = db.atomically(|db| {
+            db.put_block("bafk-refused", b"0")?;
+            Err(StoreError::Thread("refused".into()))
+        });
+        assert!(refused.is_err());
+        db.put_block("bafk-a", b"1").unwrap();
+        db.put_block("bafk-a", b"1").unwrap();
+        let due = db.pins_due(unix_ms(), 10).unwrap();
+        assert_eq!(due.len(), 1, "the refused block left no pin job");
+        assert_eq!(due[0].cid, "bafk-a");
+        assert_eq!(due[0].data.as_deref(), Some(&b"1"[..]));
+        assert_eq!(due[0].attempts, 0);
+    }
+
+    #[test]
+    fn outcomes_move_rows_and_status_reports_them() {
+        let (_dir, store) = store();
+        let conn = store.write_connection().unwrap();
+        let db = Db::new(&conn);
+        for cid in ["c1", "c2", "c3", "c4"] {
+            db.enqueue_pin(cid, 1_000).unwrap();
+        }
+        db.pin_done("c1", 2_000).unwrap();
+        db.pin_failed("c2", "daemon down", 60_000).unwrap();
+        db.pin_mismatch("c3", "bafk-other", "Kubo named it bafk-other", 3_000)
+            .unwrap();
+        // Terminal states are never overwritten by a late outcome.
+        db.pin_failed("c1", "late", 1).unwrap();
+        db.pin_done("c3", 4_000).unwrap();
+
+        let due: Vec<String> = db
+            .pins_due(10_000, 10)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.cid)
+            .collect();
+        assert_eq!(due, ["c4"], "c2 waits for its retry time");
+        assert_eq!(db.pins_due(60_000, 10).unwrap().len(), 2);
+        assert_eq!(db.pins_due(60_000, 1).unwrap()[0].cid, "c4");
+
+        let status = db.pin_status().unwrap();
+        assert_eq!(
+            (
+                status.pending,
+                status.pinned,
+                status.mismatch,
+                status.retrying
+            ),
+            (2, 1, 1, 1)
+        );
+        assert_eq!(status.oldest_pending, Some(("c2".into(), 1_000)));
+        assert_eq!(
+            status.next_retry,
+            Some(("c2".into(), 60_000, 1, Some("daemon down".into())))
+        );
+        assert_eq!(status.mismatches.len(), 1);
+        assert_eq!(status.mismatches[0].cid, "c3");
+        assert_eq!(status.mismatches[0].kubo_cid.as_deref(), Some("bafk-other"));
+        assert_eq!(status.mismatches[0].flagged, Some(3_000));
+    }
+
+    #[test]
+    fn the_migration_queues_blocks_stored_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votehub.sqlite");
+        Store::open(&path).unwrap();
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "DROP TABLE pin_outbox; INSERT INTO blocks (cid, data) VALUES ('old', x'01');",
+            )
+            .unwrap();
+            let migration = include_str!("migrations/0004_pin_outbox.sql");
+            conn.execute_batch(migration).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let reader = store.reader().unwrap();
+        let due = reader.db().pins_due(unix_ms(), 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].cid, "old");
+    }
+}

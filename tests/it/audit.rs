@@ -1,0 +1,474 @@
+//! Audit bundles and the message log: built by the server at close, served by
+//! its gateway, verified by `votehub verify` from the gateway or a CAR, and
+//! every kind of tampering caught with a message that names it.
+
+use std::process::Command;
+
+use serde_json::{json, Value};
+use votehub::audit::source::Blocks;
+use votehub::audit::verify::{verify, Options, Report};
+use votehub::blockstore::{dag_json_block, link, link_target};
+use votehub::signature::Address;
+use votehub::typed_data::Kind;
+
+use super::helpers::{address, now, resign, signed, spawn_app, TestApp};
+
+const SPACE: &str = "audit.eth";
+const TOKEN: &str = "0x1234567890123456789012345678901234567890";
+const BLOCK: u64 = 77;
+
+fn votehub(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A token-weighted space, balances imported, a proposal ending in a few
+/// seconds, four voters (one revote, one through an alias), then the close.
+/// Returns the app, the proposal and the bundle root.
+fn closed_proposal() -> (TestApp, String, String) {
+    let app = spawn_app();
+    let controller = address(0);
+    app.db(|db| db.set_controller(SPACE, &controller, now()).unwrap());
+    let settings = json!({
+        "name": "Audit space",
+        "network": "1",
+        "symbol": "TKN",
+        "strategies": [{"name": "erc20-balance-of", "params": {"address": TOKEN, "symbol": "TKN", "decimals": 18}}],
+        "admins": [address(0)],
+        "voting": {"hideAbstain": true},
+    });
+    app.accept(
+        0,
+        Kind::Settings,
+        json!({"space": SPACE, "settings": settings.to_string()}),
+    );
+    let mut csv = String::from("address,balance\n");
+    for (index, tokens) in [(1, 5u64), (2, 3), (3, 2), (4, 7)] {
+        csv.push_str(&format!(
+            "{},{}000000000000000000\n",
+            address(index),
+            tokens
+        ));
+    }
+    let token = Address::parse_any(TOKEN).unwrap();
+    app.db(|db| votehub::balances::import(db, "1", token, BLOCK, csv.as_bytes(), now()).unwrap());
+    let end = now() + 3;
+    let proposal = app.accept(
+        0,
+        Kind::Proposal,
+        json!({
+            "space": SPACE, "type": "basic", "title": "Fund the audit?", "body": "",
+            "choices": ["For", "Against", "Abstain"],
+            "start": now() - 10, "end": end, "snapshot": BLOCK,
+        }),
+    );
+    let vote = |voter: usize, choice: u64| {
+        app.accept(
+            voter,
+            Kind::Vote,
+            json!({"space": SPACE, "proposal": proposal, "choice": choice}),
+        )
+    };
+    vote(1, 2);
+    vote(2, 1);
+    vote(3, 3);
+    // Voter 4 votes through alias key 5.
+    app.accept(4, Kind::Alias, json!({"alias": address(5)}));
+    let envelope = resign(
+        5,
+        &signed(
+            5,
+            Kind::Vote,
+            json!({"space": SPACE, "proposal": proposal, "choice": 1, "from": address(4)}),
+        ),
+    );
+    let (status, reply) = app.post(&envelope);
+    assert_eq!(status, 200, "{reply}");
+    // Voter 1 changes their mind a second later (a later timestamp wins).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    vote(1, 1);
+    while now() <= end {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let root = app
+        .block_on(app.closer.close(&proposal))
+        .unwrap()
+        .expect("the proposal exists");
+    (app, proposal, root)
+}
+
+fn blocks(app: &TestApp, root: &str) -> Blocks {
+    Blocks::from_gateway(&app.url, root).unwrap()
+}
+
+fn options() -> Options {
+    Options {
+        threads: 2,
+        ..Options::default()
+    }
+}
+
+fn read(blocks: &Blocks, cid: &str) -> Value {
+    use votehub::audit::source::BlockSource;
+    let cid = cid::Cid::try_from(cid).unwrap();
+    serde_json::from_slice(&blocks.get(&cid).unwrap()).unwrap()
+}
+
+/// Stores `value` as a DAG-JSON block; returns its CID.
+fn put(blocks: &mut Blocks, value: &Value) -> String {
+    let (cid, bytes) = dag_json_block(value);
+    blocks.insert(cid::Cid::try_from(cid.as_str()).unwrap(), bytes);
+    cid
+}
+
+/// A rewritten bundle: `edit` changes the body and its first vote chunk, the
+/// DAG is re-linked and the root re-signed with the relayer's own key, the
+/// strongest forger there is. Returns the new root.
+fn forge(
+    app: &TestApp,
+    blocks: &mut Blocks,
+    root: &str,
+    edit: impl FnOnce(&mut Blocks, &mut Value, &mut Value),
+) -> String {
+    let root_block = read(blocks, root);
+    let body_cid = link_target(&root_block["bundle"]).unwrap().to_string();
+    let mut body = read(blocks, &body_cid);
+    let chunk_cid = link_target(&body["votes"]["chunks"][0])
+        .unwrap()
+        .to_string();
+    let mut chunk = read(blocks, &chunk_cid);
+    edit(blocks, &mut body, &mut chunk);
+    let chunk_cid = put(blocks, &chunk);
+    body["votes"]["chunks"][0] = link(&chunk_cid);
+    let body_cid = put(blocks, &body);
+    let relayer = votehub::relayer::load_or_create(app.dir()).unwrap();
+    let proposal = root_block["proposal"].as_str().unwrap();
+    let new_root = json!({
+        "format": root_block["format"],
+        "bundle": link(&body_cid),
+        "proposal": proposal,
+        "relayer": relayer.address().to_string(),
+        "signature": relayer.personal_sign(&votehub::audit::statement(proposal, &body_cid)),
+    });
+    put(blocks, &new_root)
+}
+
+fn assert_caught(report: &Report, needle: &str) {
+    assert!(
+        !report.ok(),
+        "tampering went unnoticed:\n{}",
+        report.render()
+    );
+    assert!(
+        report.problems.iter().any(|p| p.contains(needle)),
+        "expected a problem containing {needle:?}:\n{}",
+        report.render()
+    );
+}
+
+#[test]
+fn a_closed_proposal_gets_a_bundle_that_verifies_from_its_cid_alone() {
+    let (app, proposal, root) = closed_proposal();
+    let (_, shown) = app.get(&format!("/api/proposals/{proposal}"));
+    assert_eq!(shown["audit_cid"], root.as_str());
+    // Closing again keeps the same bundle.
+    assert_eq!(app.block_on(app.closer.close_due()).unwrap(), 0);
+
+    let blocks = blocks(&app, &root);
+    let report = verify(&blocks, &root, &options());
+    assert!(report.ok(), "{}", report.render());
+    assert_eq!((report.votes, report.counted, report.superseded), (5, 4, 1));
+    assert_eq!(report.inputs_from_snapshots, 4);
+    let relayer = votehub::relayer::load_or_create(app.dir()).unwrap();
+    assert_eq!(report.relayer, relayer.address().to_string());
+    // The recount is the server's final result, byte for byte.
+    let (_, _, scores) = app.get_bytes(&format!("/api/proposals/{proposal}/scores"));
+    let scores: Value = serde_json::from_slice(&scores).unwrap();
+    assert_eq!(report.result.as_ref(), Some(&scores));
+    assert_eq!(scores["scores"], json!([15.0, 0.0, 2.0]));
+    assert_eq!(scores["outcome"], "passed");
+
+    // The real CLI, from the gateway and from a CAR file.
+    let out = votehub(&["verify", &root, "--gateway", &app.url, "--quiet"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("OK: the outcome re-derives"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let car = dir.path().join("bundle.car");
+    let (status, _, bytes) = app.get_bytes(&format!("/ipfs/{root}?format=car"));
+    assert_eq!(status, 200);
+    std::fs::write(&car, bytes).unwrap();
+    let relayer_flag = relayer.address().to_string();
+    let out = votehub(&[
+        "verify",
+        &root,
+        "--car",
+        car.to_str().unwrap(),
+        "--relayer",
+        &relayer_flag,
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Another relayer is refused.
+    let out = votehub(&[
+        "verify",
+        &root,
+        "--car",
+        car.to_str().unwrap(),
+        "--relayer",
+        &address(3),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not by the expected"));
+}
+
+#[test]
+fn every_kind_of_tampering_is_caught_and_named() {
+    let (app, _proposal, root) = closed_proposal();
+    let pristine = blocks(&app, &root);
+    let check = |blocks: &Blocks, root: &str, needle: &str| {
+        assert_caught(&verify(blocks, root, &options()), needle);
+    };
+
+    // One byte of a stored vote changed in place: its block no longer hashes.
+    let mut flipped = pristine.clone();
+    let body = read(
+        &pristine,
+        link_target(&read(&pristine, &root)["bundle"]).unwrap(),
+    );
+    let chunk = read(&pristine, link_target(&body["votes"]["chunks"][0]).unwrap());
+    let vote_cid = link_target(&chunk["votes"][1]["envelope"])
+        .unwrap()
+        .to_string();
+    let parsed = cid::Cid::try_from(vote_cid.as_str()).unwrap();
+    let mut bytes = {
+        use votehub::audit::source::BlockSource;
+        pristine.get(&parsed).unwrap().into_owned()
+    };
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    flipped.insert(parsed, bytes);
+    check(
+        &flipped,
+        &root,
+        &format!("block {vote_cid} does not hash to its CID"),
+    );
+
+    // A vote's choice rewritten and re-pinned: its signature no longer holds.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |blocks, _, chunk| {
+        let cid = link_target(&chunk["votes"][1]["envelope"])
+            .unwrap()
+            .to_string();
+        let mut envelope = read(blocks, &cid);
+        envelope["data"]["message"]["choice"] = json!(2);
+        let bytes = envelope.to_string().into_bytes();
+        let raw = votehub::blockstore::raw_cid(&bytes);
+        blocks.insert(cid::Cid::try_from(raw.as_str()).unwrap(), bytes);
+        chunk["votes"][1]["envelope"] = link(&raw);
+    });
+    check(&blocks, &forged, "vote 1 (");
+    check(&blocks, &forged, "not the stored hash");
+
+    // A counted vote dropped (the result left as it was).
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, body, chunk| {
+        let votes = chunk["votes"].as_array_mut().unwrap();
+        let dropped = votes.iter().position(|v| v["superseded"] == false).unwrap();
+        votes.remove(dropped);
+        body["votes"]["listed"] = json!(4);
+        body["votes"]["counted"] = json!(3);
+    });
+    check(
+        &blocks,
+        &forged,
+        "result scores: the bundle says [15.0,0.0,2.0], the recount gives",
+    );
+
+    // Two votes swapped.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, _, chunk| {
+        chunk["votes"].as_array_mut().unwrap().swap(0, 1);
+    });
+    check(&blocks, &forged, "out of acceptance order");
+
+    // The superseded vote counted instead of the revote.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, _, chunk| {
+        let votes = chunk["votes"].as_array_mut().unwrap();
+        let old = votes.iter().position(|v| v["superseded"] == true).unwrap();
+        let voter = votes[old]["voter"].clone();
+        let new = votes
+            .iter()
+            .position(|v| v["voter"] == voter && v["superseded"] == false)
+            .unwrap();
+        let (vp, by, inputs) = (
+            votes[new]["vp"].clone(),
+            votes[new]["vp_by_strategy"].clone(),
+            votes[new]["inputs"].clone(),
+        );
+        votes[old]["superseded"] = json!(false);
+        votes[old]["vp"] = vp;
+        votes[old]["vp_by_strategy"] = by;
+        votes[old]["inputs"] = inputs;
+        votes[new] = json!({"envelope": votes[new]["envelope"], "id": votes[new]["id"], "voter": voter, "mci": votes[new]["mci"], "log": votes[new]["log"], "received": votes[new]["received"], "superseded": true});
+    });
+    check(&blocks, &forged, "is not their last one");
+
+    // A balance raised, and the voting power with it: the snapshot file disagrees.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, _, chunk| {
+        let vote = chunk["votes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|v| v["voter"] == address(2).as_str() && v["superseded"] == false)
+            .unwrap();
+        vote["inputs"][0][0][1] = json!("30000000000000000000");
+        vote["vp"] = json!(30.0);
+        vote["vp_by_strategy"] = json!([30.0]);
+    });
+    check(
+        &blocks,
+        &forged,
+        &format!(
+            "voter {}: the bundled erc20_balances of {} at block {BLOCK} is 30000000000000000000, the imported snapshot says 3000000000000000000",
+            address(2),
+            Address::parse_any(TOKEN).unwrap()
+        ),
+    );
+
+    // A balance changed alone: the voting power no longer follows from it.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, _, chunk| {
+        let vote = chunk["votes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|v| v["voter"] == address(3).as_str())
+            .unwrap();
+        vote["inputs"][0][0][1] = json!("9000000000000000000");
+    });
+    check(
+        &blocks,
+        &forged,
+        &format!(
+            "voter {}: the bundle says voting power [2.0] by strategy, the inputs give [9.0]",
+            address(3)
+        ),
+    );
+
+    // A score altered.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, body, _| {
+        body["result"]["scores"][1] = json!(1.5);
+    });
+    check(
+        &blocks,
+        &forged,
+        "result scores: the bundle says [15.0,1.5,2.0], the recount gives [15.0,0.0,2.0]",
+    );
+
+    // Re-linked by someone without the relayer key.
+    let mut blocks = pristine.clone();
+    let root_block = read(&blocks, &root);
+    let body_cid = link_target(&root_block["bundle"]).unwrap().to_string();
+    let mut body = read(&blocks, &body_cid);
+    body["result"]["scores"][0] = json!(100.0);
+    let new_body = put(&mut blocks, &body);
+    let mut unsigned = root_block.clone();
+    unsigned["bundle"] = link(&new_body);
+    let unsigned = put(&mut blocks, &unsigned);
+    check(
+        &blocks,
+        &unsigned,
+        "the relayer signature does not cover this bundle",
+    );
+
+    // A missing block is named.
+    let partial = Blocks::new([&root, &body_cid].iter().map(|cid| {
+        use votehub::audit::source::BlockSource;
+        let parsed = cid::Cid::try_from(cid.as_str()).unwrap();
+        (parsed, pristine.get(&parsed).unwrap().into_owned())
+    }));
+    check(&partial, &root, "vote chunk 0: block");
+}
+
+#[test]
+fn log_heads_chain_and_prove_every_message() {
+    let app = spawn_app();
+    app.ticket_space();
+    let first = app.accept(1, Kind::Follow, json!({"space": super::helpers::SPACE}));
+    let head1 = app.block_on(app.closer.pin_head()).unwrap().unwrap();
+    // Nothing new: the same head.
+    assert_eq!(app.block_on(app.closer.pin_head()).unwrap().unwrap(), head1);
+    let second = app.accept(2, Kind::Follow, json!({"space": super::helpers::SPACE}));
+    let head2 = app.block_on(app.closer.pin_head()).unwrap().unwrap();
+    assert_eq!(head2.mci, head1.mci + 1);
+
+    let blocks = Blocks::from_gateway(&app.url, &head2.cid).unwrap();
+    let report = votehub::log::verify_log(&blocks, &head2.cid, None);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.heads, report.messages), (2, 3));
+    let since = votehub::log::verify_log(&blocks, &head2.cid, Some(&head1.cid));
+    assert!(since.problems.is_empty(), "{:?}", since.problems);
+    assert_eq!((since.heads, since.messages), (1, 1));
+    let unrelated = votehub::log::verify_log(&blocks, &head1.cid, Some(&head2.cid));
+    assert!(unrelated.problems[0].contains("is not an earlier head"));
+
+    // A message removed from a segment, the head re-signed: the links break.
+    let mut forged = blocks.clone();
+    let head = read(&blocks, &head2.cid);
+    let segment = read(&blocks, link_target(&head["segments"][0]).unwrap());
+    assert_eq!(segment["entries"][0][1], second.as_str());
+    let mut older = read(&blocks, &head1.cid);
+    let older_segment_cid = link_target(&older["segments"][0]).unwrap().to_string();
+    let mut older_segment = read(&blocks, &older_segment_cid);
+    older_segment["entries"].as_array_mut().unwrap().remove(1);
+    older["segments"][0] = link(&put(&mut forged, &older_segment));
+    let relayer = votehub::relayer::load_or_create(app.dir()).unwrap();
+    let forged_old = put(&mut forged, &older);
+    let mut newer = head.clone();
+    newer["previous"] = link(&forged_old);
+    newer["signature"] =
+        json!(relayer.personal_sign(&votehub::log::head_statement(head2.mci, &head2.log)));
+    let forged_head = put(&mut forged, &newer);
+    let report = votehub::log::verify_log(&forged, &forged_head, None);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("do not replay to its link")),
+        "{:?}",
+        report.problems
+    );
+
+    // Inclusion proofs: one under the first head, and the CLI pins a head when needed.
+    let proof = app.db(|db| votehub::log::prove(db, &first).unwrap().unwrap());
+    assert_eq!(proof.head, head1.cid);
+    assert!(proof.holds());
+    let mut broken = proof.clone();
+    broken.path.pop();
+    assert!(!broken.holds());
+    let third = app.accept(3, Kind::Follow, json!({"space": super::helpers::SPACE}));
+    let out = votehub(&["--data", app.dir().to_str().unwrap(), "prove", &third]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli_proof: votehub::log::Proof = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(cli_proof.holds());
+    assert_eq!(cli_proof.head_mci, head2.mci + 1);
+    let out = votehub(&["verify-log", &cli_proof.head, "--gateway", &app.url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("3 heads, 4 messages"), "{text}");
+}
