@@ -75,9 +75,25 @@ impl Address {
         }
     }
 
-    /// The EIP-55 checksummed form.
+    /// The EIP-55 checksummed form. Every message parses and prints several
+    /// addresses, so this runs on the stack with one keccak, where ethers-core's
+    /// `to_checksum` (the test oracle) allocates three strings.
     pub fn to_checksum(&self) -> String {
-        ethers_core::utils::to_checksum(&ethers_core::types::H160(self.0), None)
+        let mut lower = [0u8; 40];
+        // 20 bytes always fit 40 hex digits.
+        let _ = hex::encode_to_slice(self.0, &mut lower);
+        let hash = keccak256(&lower);
+        let mut out = String::with_capacity(42);
+        out.push_str("0x");
+        for (i, digit) in lower.iter().enumerate() {
+            let nibble = (hash[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0x0f;
+            out.push(if nibble >= 8 {
+                digit.to_ascii_uppercase()
+            } else {
+                *digit
+            } as char);
+        }
+        out
     }
 
     /// Lowercase `0x` hex, the form used as a database key.
@@ -216,6 +232,20 @@ impl fmt::Debug for Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksums_match_ethers_core() {
+        for seed in 0..500u32 {
+            let hash = keccak256(&seed.to_be_bytes());
+            let mut bytes = [0u8; 20];
+            bytes.copy_from_slice(&hash[..20]);
+            let address = Address(bytes);
+            assert_eq!(
+                address.to_checksum(),
+                ethers_core::utils::to_checksum(&ethers_core::types::H160(bytes), None)
+            );
+        }
+    }
 
     const KEY0: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
     const KEY1: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";

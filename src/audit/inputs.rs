@@ -35,6 +35,12 @@ fn normalise(address: &str) -> String {
         .unwrap_or_else(|_| address.to_string())
 }
 
+/// The map key of an address in a bundle's inputs: lowercase, so no
+/// checksum is computed per lookup.
+fn lookup_key(address: &str) -> String {
+    address.to_ascii_lowercase()
+}
+
 fn key(
     call: &str,
     network: &str,
@@ -143,11 +149,17 @@ pub struct Bundled {
 }
 
 impl Bundled {
-    pub fn insert(&mut self, key: ReadKey, address: &str, value: U256) {
-        self.reads
-            .entry(key)
-            .or_default()
-            .insert(normalise(address), value);
+    pub fn insert(&mut self, key: &ReadKey, address: &str, value: U256) {
+        let address = lookup_key(address);
+        match self.reads.get_mut(key) {
+            Some(values) => {
+                values.insert(address, value);
+            }
+            None => {
+                self.reads
+                    .insert(key.clone(), HashMap::from([(address, value)]));
+            }
+        }
     }
 
     fn lookup(&self, key: ReadKey, addresses: &[String]) -> Result<Vec<U256>, SourceError> {
@@ -156,7 +168,7 @@ impl Bundled {
             .iter()
             .map(|address| {
                 values
-                    .and_then(|values| values.get(&normalise(address)))
+                    .and_then(|values| values.get(&lookup_key(address)))
                     .copied()
                     .ok_or_else(|| {
                         SourceError::Failed(format!(
@@ -241,7 +253,7 @@ mod tests {
         let mut bundled = Bundled::default();
         for (key, values) in &reads {
             for (address, value) in values {
-                bundled.insert(key.clone(), address, *value);
+                bundled.insert(key, address, *value);
             }
         }
         // Any spelling of the same addresses finds the recorded value.

@@ -57,6 +57,8 @@ pub struct Report {
     pub result: Option<Value>,
     pub problems: Vec<String>,
     pub notes: Vec<String>,
+    /// Wall time of each phase, in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Report {
@@ -81,6 +83,14 @@ impl Report {
         if let Some(result) = &self.result {
             let _ = writeln!(out, "result   {result}");
         }
+        let timings: Vec<String> = self
+            .timings
+            .iter()
+            .map(|(phase, time)| format!("{phase} {:.3} s", time.as_secs_f64()))
+            .collect();
+        if !timings.is_empty() {
+            let _ = writeln!(out, "timings  {}", timings.join(", "));
+        }
         for note in &self.notes {
             let _ = writeln!(out, "note     {note}");
         }
@@ -94,6 +104,12 @@ impl Report {
         }
         out
     }
+}
+
+/// A block of vote entries.
+#[derive(Debug, Deserialize)]
+struct Chunk {
+    votes: Vec<Entry>,
 }
 
 /// One vote entry of a chunk.
@@ -148,7 +164,11 @@ pub fn verify(source: &dyn BlockSource, root: &str, options: &Options) -> Report
 }
 
 /// Reads and checks one block; the problem names it and what it is.
-fn fetch(source: &dyn BlockSource, cid: &str, what: &str) -> Result<Vec<u8>, String> {
+fn fetch<'s>(
+    source: &'s dyn BlockSource,
+    cid: &str,
+    what: &str,
+) -> Result<std::borrow::Cow<'s, [u8]>, String> {
     let parsed = Cid::try_from(cid).map_err(|_| format!("{what}: {cid} is not a CID"))?;
     let bytes = source
         .get(&parsed)
@@ -156,7 +176,7 @@ fn fetch(source: &dyn BlockSource, cid: &str, what: &str) -> Result<Vec<u8>, Str
     if !blockstore::matches(&parsed, &bytes) {
         return Err(format!("{what}: block {cid} does not hash to its CID"));
     }
-    Ok(bytes.into_owned())
+    Ok(bytes)
 }
 
 fn fetch_json(source: &dyn BlockSource, cid: &str, what: &str) -> Result<Value, String> {
@@ -206,6 +226,11 @@ fn run(
     let hide_abstain = check_settings(source, &body, &proposal, chains.as_ref(), report);
     let aliases = read_aliases(source, &body, chains.as_ref(), report);
 
+    let mut clock = std::time::Instant::now();
+    let mut lap = |report: &mut Report, phase: &'static str| {
+        report.timings.push((phase, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     // Vote entries, chunk by chunk.
     let mut entries: Vec<Entry> = Vec::new();
     for (index, chunk) in body["votes"]["chunks"]
@@ -217,11 +242,10 @@ fn run(
     {
         let what = format!("vote chunk {index}");
         let cid = linked(chunk, &what)?;
-        let chunk = fetch_json(source, cid, &what)?;
-        report.blocks += 1;
-        let votes: Vec<Entry> = serde_json::from_value(chunk["votes"].clone())
+        let chunk: Chunk = serde_json::from_slice(&fetch(source, cid, &what)?)
             .map_err(|err| format!("{what} ({cid}): {err}"))?;
-        entries.extend(votes);
+        report.blocks += 1;
+        entries.extend(chunk.votes);
     }
     report.votes = entries.len();
     report.counted = entries.iter().filter(|e| !e.superseded).count();
@@ -235,6 +259,7 @@ fn run(
         }
     }
 
+    lap(report, "chunks");
     let bundle = Bundle {
         source,
         voting_type: VotingType::parse(&proposal.kind),
@@ -242,10 +267,6 @@ fn run(
         aliases,
         chains,
     };
-    let checked = check_votes(&bundle, &entries, options, report);
-    check_order(&entries, &checked, report);
-
-    // Voting power from the bundled inputs, then the inputs themselves.
     let specs: Vec<StrategySpec> = serde_json::from_value(bundle.proposal.strategies.clone())
         .map_err(|err| format!("the frozen strategies cannot be read: {err}"))?;
     let keys: Vec<(ReadKey, Value)> = body["sources"]
@@ -259,8 +280,31 @@ fn run(
                 .map_err(|err| format!("voting-power source {source}: {err}"))
         })
         .collect::<Result<_, _>>()?;
-    let powers = check_voting_power(&bundle, &specs, &keys, &body, &entries, report);
-    check_sources(&bundle, &keys, &entries, &body, report);
+    // Signatures on every core; voting power and its sources beside them,
+    // so no core idles while one of them runs.
+    let (checked, (powers, side)) = std::thread::scope(|scope| {
+        let side = scope.spawn(|| {
+            let mut side = Report::default();
+            let powers = check_voting_power(&bundle, &specs, &keys, &body, &entries, &mut side);
+            check_sources(&bundle, &keys, &entries, &body, &mut side);
+            (powers, side)
+        });
+        let checked = check_votes(&bundle, &entries, options, report);
+        let side = side.join().unwrap_or_else(|_| {
+            let mut failed = Report::default();
+            failed.problems.push("the voting-power check failed".into());
+            (HashMap::new(), failed)
+        });
+        (checked, side)
+    });
+    report.problems.extend(side.problems);
+    report.notes.extend(side.notes);
+    report.blocks += side.blocks;
+    report.inputs += side.inputs;
+    report.inputs_from_snapshots += side.inputs_from_snapshots;
+    report.inputs_from_chain += side.inputs_from_chain;
+    lap(report, "votes, voting power and sources");
+    check_order(&entries, &checked, report);
 
     // The recount.
     let counted: Vec<CountedVote> = entries
@@ -284,6 +328,7 @@ fn run(
     let recount: Value = serde_json::from_str(&recount.to_json()).map_err(|err| err.to_string())?;
     compare_results(&body["result"], &recount, report);
     report.result = Some(recount);
+    lap(report, "tally");
     Ok(())
 }
 
@@ -629,7 +674,7 @@ fn check_vote(bundle: &Bundle<'_>, index: usize, entry: &Entry) -> Result<Checke
         ));
     }
     let voter = envelope.from();
-    if !entry.voter.eq_ignore_ascii_case(&voter.to_string()) {
+    if Address::parse_any(&entry.voter).ok() != Some(voter) {
         return Err(format!(
             "{what}: signed by voter {voter}, the bundle says {}",
             entry.voter
@@ -751,7 +796,7 @@ fn check_voting_power(
             match (keys.get(*source), U256::from_dec_str(value)) {
                 (Some((key, _)), Ok(value)) => {
                     report.inputs += 1;
-                    inputs.insert(key.clone(), &entry.voter, value);
+                    inputs.insert(key, &entry.voter, value);
                 }
                 _ => report.problems.push(format!(
                     "voter {}: input ({source}, {value}) names no source or is not an integer",
@@ -768,7 +813,7 @@ fn check_voting_power(
         );
         if let (Some((key, _)), Some(address), Some(value)) = parsed {
             report.inputs += 1;
-            inputs.insert(key.clone(), address, value);
+            inputs.insert(key, address, value);
         } else {
             report
                 .problems
@@ -857,15 +902,17 @@ fn check_sources(
         );
         let truth: Result<HashMap<String, U256>, String> =
             if let Some(file) = origin.get("snapshot") {
-                snapshot_file(bundle.source, file, report).map(|rows| {
+                let rows = snapshot_file(bundle.source, file, report);
+                if rows.is_ok() {
                     report.inputs_from_snapshots += values.len();
-                    rows
-                })
+                }
+                rows
             } else if let Some(chains) = &bundle.chains {
-                chain_values(chains, key, &values).map(|rows| {
+                let rows = chain_values(chains, key, &values);
+                if rows.is_ok() {
                     report.inputs_from_chain += values.len();
-                    rows
-                })
+                }
+                rows
             } else {
                 unchecked += values.len();
                 continue;
@@ -873,10 +920,10 @@ fn check_sources(
         match truth {
             Ok(truth) => {
                 for (address, bundled) in values {
-                    let normal = Address::parse_any(&address)
-                        .map(|a| a.to_string())
-                        .unwrap_or(address.clone());
-                    let actual = truth.get(&normal).copied().unwrap_or_default();
+                    let actual = truth
+                        .get(&address.to_lowercase())
+                        .copied()
+                        .unwrap_or_default();
                     if U256::from_dec_str(&bundled).ok() != Some(actual) {
                         let from = if origin.get("snapshot").is_some() {
                             "the imported snapshot"
@@ -923,7 +970,7 @@ fn snapshot_file(
     rows.into_iter()
         .map(|(address, balance)| {
             U256::from_dec_str(&balance)
-                .map(|value| (address, value))
+                .map(|value| (address.to_lowercase(), value))
                 .map_err(|_| format!("snapshot file {root}: balance {balance}"))
         })
         .collect()
@@ -958,7 +1005,11 @@ fn chain_values(
         other => return Err(format!("unknown read {other}")),
     }
     .map_err(|err| err.to_string())?;
-    Ok(holders.iter().map(Address::to_string).zip(read).collect())
+    Ok(holders
+        .iter()
+        .map(Address::to_lower_hex)
+        .zip(read)
+        .collect())
 }
 
 fn compare_results(bundled: &Value, recount: &Value, report: &mut Report) {

@@ -15,6 +15,7 @@
 
 pub mod kubo;
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -352,12 +353,12 @@ pub fn report(status: &PinStatus, now: i64, as_json: bool) -> String {
                 "queued": seconds(*queued),
                 "age_s": seconds(now.saturating_sub(*queued).max(0)),
             })),
-            "next_retry": status.next_retry.as_ref().map(|(cid, at, attempts, error)| json!({
-                "cid": cid,
-                "at": seconds(*at),
-                "in_s": seconds(at.saturating_sub(now).max(0)),
-                "attempts": attempts,
-                "error": error,
+            "next_retry": status.next_retry.as_ref().map(|retry| json!({
+                "cid": retry.cid,
+                "at": seconds(retry.at),
+                "in_s": seconds(retry.at.saturating_sub(now).max(0)),
+                "attempts": retry.attempts,
+                "error": retry.error,
             })),
             "mismatches": status.mismatches.iter().map(|m| json!({
                 "cid": m.cid,
@@ -368,7 +369,6 @@ pub fn report(status: &PinStatus, now: i64, as_json: bool) -> String {
         });
         return format!("{value}\n");
     }
-    use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -385,16 +385,18 @@ pub fn report(status: &PinStatus, now: i64, as_json: bool) -> String {
         None => out.push_str("oldest pending: none\n"),
     }
     match &status.next_retry {
-        Some((cid, at, attempts, error)) => {
-            let when = if *at > now {
-                format!("in {}", human(at - now))
+        Some(retry) => {
+            let when = if retry.at > now {
+                format!("in {}", human(retry.at - now))
             } else {
                 "due now".to_string()
             };
             let _ = writeln!(
                 out,
-                "next retry: {when}, {cid} after {attempts} attempt(s): {}",
-                error.as_deref().unwrap_or("")
+                "next retry: {when}, {} after {} attempt(s): {}",
+                retry.cid,
+                retry.attempts,
+                retry.error.as_deref().unwrap_or("")
             );
         }
         None => out.push_str("next retry: none\n"),
@@ -428,7 +430,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::store::Db;
+    use crate::store::{Db, PinRetry};
 
     /// What the in-memory daemon does with the next pushes.
     #[derive(Clone, Copy, PartialEq)]
@@ -534,14 +536,14 @@ mod tests {
         assert_eq!((round.failed, round.daemon_unavailable), (2, false));
         let status = s.status();
         assert_eq!((status.pending, status.retrying), (2, 2));
-        let (_, at, attempts, error) = status.next_retry.unwrap();
-        assert_eq!(attempts, 1);
-        assert!(error.unwrap().contains("blockstore full"));
+        let retry = status.next_retry.unwrap();
+        assert_eq!(retry.attempts, 1);
+        assert!(retry.error.unwrap().contains("blockstore full"));
         // Not due again before its back-off…
         assert_eq!(s.worker.round(unix_ms()).await.unwrap(), Round::default());
         // …and pinned once due with a healthy daemon.
         s.set(Mode::Healthy);
-        assert_eq!(s.worker.round(at).await.unwrap().pinned, 2);
+        assert_eq!(s.worker.round(retry.at).await.unwrap().pinned, 2);
         assert_eq!(s.status().pinned, 2);
     }
 
@@ -599,7 +601,12 @@ mod tests {
             mismatch: 0,
             retrying: 1,
             oldest_pending: Some(("bafk-old".into(), 1_000)),
-            next_retry: Some(("bafk-r".into(), 70_000, 3, Some("refused".into()))),
+            next_retry: Some(PinRetry {
+                cid: "bafk-r".into(),
+                at: 70_000,
+                attempts: 3,
+                error: Some("refused".into()),
+            }),
             mismatches: Vec::new(),
         };
         let text = report(&status, 43_000, false);

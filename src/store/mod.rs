@@ -21,7 +21,7 @@ pub use audit::{LogHead, VoteMessage};
 pub use db::{
     CountedVote, Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow,
 };
-pub use outbox::{unix_ms, DuePin, PinMismatch, PinStatus};
+pub use outbox::{unix_ms, DuePin, PinMismatch, PinRetry, PinStatus};
 
 /// Storage failures. They surface to clients as `server_error`.
 #[derive(Debug, thiserror::Error)]

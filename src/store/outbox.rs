@@ -37,6 +37,17 @@ pub struct PinMismatch {
     pub flagged: Option<i64>,
 }
 
+/// The earliest retry of a block that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinRetry {
+    pub cid: String,
+    /// When it is due (unix ms).
+    pub at: i64,
+    /// Pushes tried so far.
+    pub attempts: u32,
+    pub error: Option<String>,
+}
+
 /// What `votehub ipfs status` reports.
 #[derive(Debug, Clone, Default)]
 pub struct PinStatus {
@@ -47,9 +58,7 @@ pub struct PinStatus {
     pub retrying: i64,
     /// The oldest pending block and when it was queued (unix ms).
     pub oldest_pending: Option<(String, i64)>,
-    /// The earliest retry of a failed block: CID, due time (unix ms),
-    /// attempts so far, last error.
-    pub next_retry: Option<(String, i64, u32, Option<String>)>,
+    pub next_retry: Option<PinRetry>,
     pub mismatches: Vec<PinMismatch>,
 }
 
@@ -159,7 +168,14 @@ impl Db<'_> {
                 "SELECT cid, next_attempt, attempts, last_error FROM pin_outbox
                  WHERE state = 'pending' AND attempts > 0 ORDER BY next_attempt, cid LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok(PinRetry {
+                        cid: r.get(0)?,
+                        at: r.get(1)?,
+                        attempts: r.get(2)?,
+                        error: r.get(3)?,
+                    })
+                },
             )
             .optional()?;
         let mut mismatches = self.conn.prepare_cached(
@@ -248,7 +264,12 @@ mod tests {
         assert_eq!(status.oldest_pending, Some(("c2".into(), 1_000)));
         assert_eq!(
             status.next_retry,
-            Some(("c2".into(), 60_000, 1, Some("daemon down".into())))
+            Some(PinRetry {
+                cid: "c2".into(),
+                at: 60_000,
+                attempts: 1,
+                error: Some("daemon down".into())
+            })
         );
         assert_eq!(status.mismatches.len(), 1);
         assert_eq!(status.mismatches[0].cid, "c3");

@@ -14,7 +14,10 @@ mod schemas;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use ethers_core::types::transaction::eip712::{EIP712Domain, Eip712, Eip712DomainType, TypedData};
+use ethers_core::abi::Token;
+use ethers_core::types::transaction::eip712::{
+    self, EIP712Domain, Eip712, Eip712DomainType, TypedData,
+};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -137,6 +140,9 @@ pub struct Schema {
     /// Whether today's snapshot.js client signs with this schema.
     pub current: bool,
     types: BTreeMap<String, Vec<Eip712DomainType>>,
+    /// `keccak256(encodeType)`, computed once (ethers-core's `encode_data`
+    /// recomputes it for every message).
+    type_hash: [u8; 32],
 }
 
 impl Schema {
@@ -157,12 +163,14 @@ impl Schema {
             })
             .collect();
         let types = BTreeMap::from([(primary.to_string(), declared)]);
+        let type_hash = eip712::hash_type(primary, &types).ok()?;
         Some(Schema {
             kind,
             primary: primary.to_string(),
             fields,
             current,
             types,
+            type_hash,
         })
     }
 
@@ -253,7 +261,11 @@ pub fn digest(
     message: &Map<String, Value>,
 ) -> Result<[u8; 32], TypedDataError> {
     let domain = parse_domain(domain)?;
-    let mut signed = BTreeMap::new();
+    // `hashStruct(message)`: the cached type hash, then each field through
+    // ethers-core's `encode_field`, ABI-encoded and hashed, exactly as its
+    // `encode_data` does but without re-deriving the type hash.
+    let mut tokens = Vec::with_capacity(schema.fields.len() + 1);
+    tokens.push(Token::FixedBytes(schema.type_hash.to_vec()));
     for (name, ty) in &schema.fields {
         let value = message
             .get(name)
@@ -264,18 +276,39 @@ pub fn digest(
                 ty: ty.as_str(),
             });
         }
-        signed.insert(name.clone(), value.clone());
-    }
-    let typed = TypedData {
-        domain,
-        types: schema.types.clone(),
-        primary_type: schema.primary.clone(),
-        message: signed,
-    };
-    // Second line of defence: the guards above should make this unreachable.
-    std::panic::catch_unwind(|| typed.encode_eip712())
+        // Second line of defence: the guard above should make a panic unreachable.
+        let token = std::panic::catch_unwind(|| {
+            eip712::encode_field(&schema.types, name, ty.as_str(), value)
+        })
         .map_err(|_| TypedDataError::Encoder("panicked".into()))?
-        .map_err(|err| TypedDataError::Encoder(err.to_string()))
+        .map_err(|err| TypedDataError::Encoder(err.to_string()))?;
+        tokens.push(token);
+    }
+    let struct_hash = crate::signature::keccak256(&ethers_core::abi::encode(&tokens));
+    let mut input = Vec::with_capacity(66);
+    input.extend_from_slice(&[0x19, 0x01]);
+    input.extend_from_slice(&separator(&domain));
+    input.extend_from_slice(&struct_hash);
+    Ok(crate::signature::keccak256(&input))
+}
+
+/// The domain separator, computed once for Snapshot's own domain (every
+/// message of the hub carries it) and on demand for any other.
+fn separator(domain: &EIP712Domain) -> [u8; 32] {
+    static SNAPSHOT: LazyLock<(EIP712Domain, [u8; 32])> = LazyLock::new(|| {
+        let domain = EIP712Domain {
+            name: Some("snapshot".into()),
+            version: Some("0.1.4".into()),
+            ..EIP712Domain::default()
+        };
+        let separator = domain.separator();
+        (domain, separator)
+    });
+    if *domain == SNAPSHOT.0 {
+        SNAPSHOT.1
+    } else {
+        domain.separator()
+    }
 }
 
 /// The digest of arbitrary EIP-712 typed data (with `primaryType`), for

@@ -62,6 +62,7 @@ fn every_help_shows_an_example() {
         vec!["space", "register", "--help"],
         vec!["snapshot", "import", "--help"],
         vec!["sign", "--help"],
+        vec!["ipfs", "status", "--help"],
     ] {
         let text = stdout(&votehub(dir.path(), &args));
         assert!(text.contains("Example"), "{args:?}:\n{text}");

@@ -62,10 +62,31 @@ pub fn spawn_app_with_chains(
     limits: Limits,
     chains: votehub::chain::Chains,
 ) -> TestApp {
+    spawn(rate_limit, limits, chains, None)
+}
+
+/// A server whose pinning worker runs with `ipfs` (`api` = the daemon's URL),
+/// as `votehub serve --ipfs-api` starts it.
+pub fn spawn_app_with_ipfs(ipfs: votehub::pinning::IpfsConfig) -> TestApp {
+    spawn(
+        0,
+        Limits::default(),
+        votehub::chain::Chains::default(),
+        Some(ipfs),
+    )
+}
+
+fn spawn(
+    rate_limit: u32,
+    limits: Limits,
+    chains: votehub::chain::Chains,
+    ipfs: Option<votehub::pinning::IpfsConfig>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
     let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
     let writer = Writer::spawn(&store, 64).unwrap();
+    let pins = (store.clone(), writer.clone());
     let ingestor = Ingestor::new(store.clone(), writer, relayer, limits).with_chains(chains);
     let closer = Closer::new(
         &ingestor,
@@ -81,6 +102,9 @@ pub fn spawn_app_with_chains(
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
+            if let Some(ipfs) = ipfs {
+                votehub::pinning::spawn(&ipfs, &pins.0, &pins.1).unwrap();
+            }
             let server = votehub::http::start(state, listener, 2).unwrap();
             sender.send(server.handle()).unwrap();
             let _ = server.await;

@@ -19,5 +19,8 @@ mod contract_wallets;
 mod chain;
 // The `votehub` binary: help, register, import, sign, demo, crash recovery.
 mod cli;
+// The opt-in Kubo backend against a fake daemon (fake_kubo.rs): every block pinned, outbox durable.
+mod fake_kubo;
+mod kubo;
 // Audit bundles, `votehub verify`, tampering, log heads and inclusion proofs.
 mod audit;
