@@ -306,6 +306,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{result}");
             } else {
                 print!("{}", table(&serde_json::from_str(&result)?));
+                let audit = store.reader()?.db().proposal(&proposal.to_lowercase())?;
+                match audit.and_then(|p| p.audit_cid) {
+                    Some(cid) => println!("audit bundle {cid} (votehub verify {cid} --gateway …)"),
+                    None => println!("audit bundle: built when the result is final"),
+                }
             }
             Ok(())
         }

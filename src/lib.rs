@@ -8,7 +8,9 @@
 //! (CID) and `relayer` (receipt) → `store` (durable write, `log` link, pin
 //! outbox), and later, off the ingest path, `pinning` (Kubo).
 //! `tally` and `results` count votes; `balances` imports snapshots; `client`
-//! signs like snapshot.js. See docs/ARCHITECTURE.md.
+//! signs like snapshot.js. At close, `audit` pins a proposal's bundle and
+//! `log` a signed log head, and `audit::verify` re-derives an outcome from
+//! its CID; `pinning` copies every block to Kubo. See docs/ARCHITECTURE.md.
 
 pub mod audit;
 pub mod balances;

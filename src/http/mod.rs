@@ -60,6 +60,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/api/scores", web::post().to(scores::post_scores))
         .route("/api/messages/{id}", web::get().to(read::message))
+        .route(
+            "/api/messages/{id}/proof",
+            web::get().to(read::message_proof),
+        )
+        .route("/api/log/head", web::get().to(read::log_head))
         .route("/ipfs/{cid}", web::get().to(read::block));
 }
 

@@ -216,6 +216,29 @@ pub async fn message(state: web::Data<AppState>, id: web::Path<String>) -> HttpR
     }
 }
 
+/// The newest pinned head of the message log: `{cid, mci, log}`.
+pub async fn log_head(state: web::Data<AppState>) -> HttpResponse {
+    match read(&state, |db| db.last_log_head()).await {
+        Ok(Some(head)) => {
+            HttpResponse::Ok().json(json!({"cid": head.cid, "mci": head.mci, "log": head.log}))
+        }
+        Ok(None) => reply::not_found("log head"),
+        Err(response) => response,
+    }
+}
+
+/// A message's inclusion proof under the first pinned head that covers it
+/// (`crate::log::Proof`); 404 until a head covers it (heads are pinned
+/// periodically and at every proposal close).
+pub async fn message_proof(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let id = id.into_inner().to_lowercase();
+    match read(&state, move |db| crate::log::prove(db, &id)).await {
+        Ok(Some(proof)) => HttpResponse::Ok().json(proof),
+        Ok(None) => reply::not_found("message under a pinned log head"),
+        Err(response) => response,
+    }
+}
+
 /// The exact stored bytes of a block: JSON for a raw block (every stored
 /// message is JSON), `application/vnd.ipld.raw` for other codecs or when
 /// asked for, as a trustless gateway answers.

@@ -190,6 +190,10 @@ fn a_closed_proposal_gets_a_bundle_that_verifies_from_its_cid_alone() {
     assert_eq!(scores["scores"], json!([15.0, 0.0, 2.0]));
     assert_eq!(scores["outcome"], "passed");
 
+    let out = votehub(&["--data", app.dir().to_str().unwrap(), "tally", &proposal]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("audit bundle {root}")), "{text}");
+
     // The real CLI, from the gateway and from a CAR file.
     let out = votehub(&["verify", &root, "--gateway", &app.url, "--quiet"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -450,6 +454,16 @@ fn log_heads_chain_and_prove_every_message() {
         report.problems
     );
 
+    // The server publishes its newest head and each message's proof.
+    let (status, head) = app.get("/api/log/head");
+    assert_eq!(status, 200);
+    assert_eq!(head["cid"], head2.cid.as_str());
+    let (status, served) = app.get(&format!("/api/messages/{second}/proof"));
+    assert_eq!(status, 200, "{served}");
+    let served: votehub::log::Proof = serde_json::from_value(served).unwrap();
+    assert!(served.holds());
+    assert_eq!(served.head, head2.cid);
+
     // Inclusion proofs: one under the first head, and the CLI pins a head when needed.
     let proof = app.db(|db| votehub::log::prove(db, &first).unwrap().unwrap());
     assert_eq!(proof.head, head1.cid);
@@ -458,6 +472,8 @@ fn log_heads_chain_and_prove_every_message() {
     broken.path.pop();
     assert!(!broken.holds());
     let third = app.accept(3, Kind::Follow, json!({"space": super::helpers::SPACE}));
+    let (status, _) = app.get(&format!("/api/messages/{third}/proof"));
+    assert_eq!(status, 404);
     let out = votehub(&["--data", app.dir().to_str().unwrap(), "prove", &third]);
     assert!(
         out.status.success(),
