@@ -410,3 +410,73 @@ fn kill_9_under_load_loses_no_acknowledged_vote() {
     );
     drop(restarted);
 }
+
+#[test]
+fn serve_pins_an_audit_bundle_and_log_heads_when_a_proposal_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("votehub.toml");
+    std::fs::write(
+        &config,
+        "[audit]\nfinalize_delay = 0\ntick_ms = 200\nlog_head_interval = 1\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let out = votehub(
+        &data,
+        &["space", "register", "test.eth", "--controller", &address(0)],
+    );
+    assert!(out.status.success());
+    let server = Server::start(&data, &["--config", config.to_str().unwrap()]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let post = |signer: usize, kind: Kind, message: Value| -> String {
+        let envelope = super::helpers::signed(signer, kind, message);
+        let (status, reply) = server.post(&agent, &envelope).unwrap();
+        assert_eq!(status, 200, "{reply}");
+        reply["id"].as_str().unwrap().to_string()
+    };
+    post(
+        0,
+        Kind::Settings,
+        json!({"space": "test.eth", "settings": ticket_settings().to_string()}),
+    );
+    let end = now() + 2;
+    let proposal = post(
+        0,
+        Kind::Proposal,
+        json!({"space": "test.eth", "type": "single-choice", "title": "Closing soon", "body": "",
+               "choices": ["A", "B"], "start": now() - 10, "end": end, "snapshot": 1}),
+    );
+    post(
+        1,
+        Kind::Vote,
+        json!({"space": "test.eth", "proposal": proposal, "choice": 2}),
+    );
+    let get = |path: &str| -> Value {
+        agent
+            .get(format!("{}{path}", server.url))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap_or(Value::Null)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let cid = loop {
+        if let Some(cid) = get(&format!("/api/proposals/{proposal}"))["audit_cid"].as_str() {
+            break cid.to_string();
+        }
+        assert!(Instant::now() < deadline, "no audit bundle was pinned");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(get("/api/log/head")["mci"].as_i64() >= Some(3));
+    let out = Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args(["verify", &cid, "--gateway", &server.url, "--quiet"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 votes (1 counted, 0 superseded)"), "{text}");
+}
