@@ -99,7 +99,7 @@ fn closed_proposal() -> (TestApp, String, String) {
     (app, proposal, root)
 }
 
-fn blocks(app: &TestApp, root: &str) -> Blocks {
+pub fn blocks(app: &TestApp, root: &str) -> Blocks {
     Blocks::from_gateway(&app.url, root).unwrap()
 }
 
@@ -110,7 +110,7 @@ fn options() -> Options {
     }
 }
 
-fn read(blocks: &Blocks, cid: &str) -> Value {
+pub fn read(blocks: &Blocks, cid: &str) -> Value {
     use votehub::audit::source::BlockSource;
     let cid = cid::Cid::try_from(cid).unwrap();
     serde_json::from_slice(&blocks.get(&cid).unwrap()).unwrap()
@@ -126,7 +126,7 @@ fn put(blocks: &mut Blocks, value: &Value) -> String {
 /// A rewritten bundle: `edit` changes the body and its first vote chunk, the
 /// DAG is re-linked and the root re-signed with the relayer's own key, the
 /// strongest forger there is. Returns the new root.
-fn forge(
+pub fn forge(
     app: &TestApp,
     blocks: &mut Blocks,
     root: &str,

@@ -734,3 +734,118 @@ fn transport_failures_are_retried_then_reported_with_strategy_and_block() {
         .contains("execution reverted"));
     assert_eq!(received.lock().unwrap().len(), 1);
 }
+
+/// Closes `proposal` (its end moved to the past by waiting) and returns the bundle root.
+fn close_soon(app: &TestApp, message: Value, voters: &[usize]) -> String {
+    let end = message["end"].as_i64().unwrap();
+    let proposal = app.accept(0, Kind::Proposal, message);
+    for voter in voters {
+        app.accept(
+            *voter,
+            Kind::Vote,
+            json!({"space": SPACE, "proposal": proposal, "choice": 1}),
+        );
+    }
+    while now() <= end {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    app.block_on(app.closer.close(&proposal)).unwrap().unwrap()
+}
+
+#[test]
+fn verify_re_reads_chain_inputs_at_the_snapshot_block_with_rpc() {
+    use votehub::audit::verify::{verify, Options};
+    let history = token_history();
+    let anvil = &history.anvil;
+    let app = spawn_app_with_chains(0, Limits::default(), anvil.chains());
+    chain_space(&app, token_strategies(&history.token));
+    let mut message = proposal_message(SPACE, "single-choice", &["Yes".into(), "No".into()]);
+    message["snapshot"] = json!(history.snapshot);
+    message["end"] = json!(now() + 2);
+    let root = close_soon(&app, message, &[1]);
+    let blocks = super::audit::blocks(&app, &root);
+
+    // Without a node, the inputs still give the voting power; the report says
+    // what was not re-read.
+    let offline = verify(&blocks, &root, &Options::default());
+    assert!(offline.ok(), "{}", offline.render());
+    assert_eq!(offline.inputs_from_chain, 0);
+    assert!(
+        offline.notes[0].contains("pass --rpc URL"),
+        "{:?}",
+        offline.notes
+    );
+    let with_node = Options {
+        rpc: Some(anvil.url.clone()),
+        ..Options::default()
+    };
+    let online = verify(&blocks, &root, &with_node);
+    assert!(online.ok(), "{}", online.render());
+    assert_eq!(online.inputs_from_chain, 5, "{}", online.render());
+
+    // A bundled balance that is not the chain's at the snapshot block.
+    let mut forged = blocks.clone();
+    let root = super::audit::forge(&app, &mut forged, &root, |_, _, chunk| {
+        let vote = &mut chunk["votes"][0];
+        vote["inputs"][0][0][1] = json!("1");
+        vote["vp_by_strategy"][0] = json!(1e-18);
+        let total: f64 = vote["vp_by_strategy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .fold(0.0, |sum, v| sum + v.as_f64().unwrap());
+        vote["vp"] = json!(total);
+    });
+    let report = verify(&forged, &root, &with_node);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("is 1, the chain says 100000000000000000000")),
+        "{}",
+        report.render()
+    );
+}
+
+#[test]
+fn verify_checks_contract_wallet_votes_only_with_a_node() {
+    use votehub::audit::verify::{verify, Options};
+    let wallets = wallets();
+    let app = wallet_app(&wallets.anvil);
+    let wallet = Address::parse_any(&wallets.current).unwrap().to_string();
+    let mut message = proposal_message(SPACE, "single-choice", &["Yes".into(), "No".into()]);
+    let end = now() + 2;
+    message["end"] = json!(end);
+    let proposal = app.accept(0, Kind::Proposal, message);
+    let mut envelope = signed(
+        1,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": proposal, "choice": 1, "from": wallet}),
+    );
+    envelope["address"] = json!(wallet);
+    let (status, reply) = app.post(&envelope);
+    assert_eq!(status, 200, "{reply}");
+    while now() <= end {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let root = app.block_on(app.closer.close(&proposal)).unwrap().unwrap();
+    let blocks = super::audit::blocks(&app, &root);
+    let offline = verify(&blocks, &root, &Options::default());
+    assert!(
+        offline.problems.iter().any(|p| p.contains(&format!(
+            "not {wallet}; if {wallet} is a contract wallet, pass --rpc"
+        ))),
+        "{}",
+        offline.render()
+    );
+    let online = verify(
+        &blocks,
+        &root,
+        &Options {
+            rpc: Some(wallets.anvil.url.clone()),
+            ..Options::default()
+        },
+    );
+    assert!(online.ok(), "{}", online.render());
+    assert_eq!(online.counted, 1);
+}
