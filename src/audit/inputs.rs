@@ -35,10 +35,10 @@ fn normalise(address: &str) -> String {
         .unwrap_or_else(|_| address.to_string())
 }
 
-/// The map key of an address in a bundle's inputs: lowercase, so no
-/// checksum is computed per lookup.
-fn lookup_key(address: &str) -> String {
-    address.to_ascii_lowercase()
+/// The map key of an address in a bundle's inputs: its 20 bytes, so a
+/// lookup neither allocates nor computes a checksum.
+pub fn address_key(address: &str) -> Option<[u8; 20]> {
+    Address::parse_any(address).ok().map(|a| *a.as_bytes())
 }
 
 fn key(
@@ -145,12 +145,15 @@ impl BalanceSource for Recorder<'_> {
 /// not hold fails, naming the key and address.
 #[derive(Debug, Default)]
 pub struct Bundled {
-    reads: HashMap<ReadKey, HashMap<String, U256>>,
+    reads: HashMap<ReadKey, HashMap<[u8; 20], U256>>,
 }
 
 impl Bundled {
-    pub fn insert(&mut self, key: &ReadKey, address: &str, value: U256) {
-        let address = lookup_key(address);
+    /// Adds one input; false when `address` is not an address.
+    pub fn insert(&mut self, key: &ReadKey, address: &str, value: U256) -> bool {
+        let Some(address) = address_key(address) else {
+            return false;
+        };
         match self.reads.get_mut(key) {
             Some(values) => {
                 values.insert(address, value);
@@ -160,6 +163,7 @@ impl Bundled {
                     .insert(key.clone(), HashMap::from([(address, value)]));
             }
         }
+        true
     }
 
     fn lookup(&self, key: ReadKey, addresses: &[String]) -> Result<Vec<U256>, SourceError> {
@@ -168,7 +172,8 @@ impl Bundled {
             .iter()
             .map(|address| {
                 values
-                    .and_then(|values| values.get(&lookup_key(address)))
+                    .zip(address_key(address))
+                    .and_then(|(values, address)| values.get(&address))
                     .copied()
                     .ok_or_else(|| {
                         SourceError::Failed(format!(

@@ -7,7 +7,7 @@
 //! imported snapshot file, or re-read from a chain node with `--rpc`), and
 //! the votes re-tallied. Problems name the vote, voter or block.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use cid::Cid;
 use primitive_types::U256;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use votehub_strategies::{StrategySpec, VotesMethod};
 
-use super::inputs::{Bundled, ReadKey};
+use super::inputs::{address_key, Bundled, ReadKey};
 use super::source::BlockSource;
 use super::{statement, BODY_FORMAT, ROOT_FORMAT};
 use crate::blockstore::{self, link_target};
@@ -231,21 +231,22 @@ fn run(
         report.timings.push((phase, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    // Vote entries, chunk by chunk.
-    let mut entries: Vec<Entry> = Vec::new();
-    for (index, chunk) in body["votes"]["chunks"]
+    // Vote entries: chunks read and parsed on every core, kept in order.
+    let links: &[Value] = body["votes"]["chunks"]
         .as_array()
         .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+        .unwrap_or_default();
+    let read_chunk = |index: usize, chunk: &Value| -> Result<Vec<Entry>, String> {
         let what = format!("vote chunk {index}");
         let cid = linked(chunk, &what)?;
         let chunk: Chunk = serde_json::from_slice(&fetch(source, cid, &what)?)
             .map_err(|err| format!("{what} ({cid}): {err}"))?;
+        Ok(chunk.votes)
+    };
+    let mut entries: Vec<Entry> = Vec::new();
+    for chunk in on_all_cores(links, options.threads, read_chunk) {
+        entries.extend(chunk?);
         report.blocks += 1;
-        entries.extend(chunk.votes);
     }
     report.votes = entries.len();
     report.counted = entries.iter().filter(|e| !e.superseded).count();
@@ -285,15 +286,16 @@ fn run(
     let (checked, (powers, side)) = std::thread::scope(|scope| {
         let side = scope.spawn(|| {
             let mut side = Report::default();
-            let powers = check_voting_power(&bundle, &specs, &keys, &body, &entries, &mut side);
-            check_sources(&bundle, &keys, &entries, &body, &mut side);
+            let extras = extra_inputs(&body, &mut side);
+            let powers = check_voting_power(&bundle, &specs, &keys, &extras, &entries, &mut side);
+            check_sources(&bundle, &keys, &extras, &entries, &mut side);
             (powers, side)
         });
         let checked = check_votes(&bundle, &entries, options, report);
         let side = side.join().unwrap_or_else(|_| {
             let mut failed = Report::default();
             failed.problems.push("the voting-power check failed".into());
-            (HashMap::new(), failed)
+            (vec![None; entries.len()], failed)
         });
         (checked, side)
     });
@@ -309,16 +311,14 @@ fn run(
     // The recount.
     let counted: Vec<CountedVote> = entries
         .iter()
-        .zip(&checked)
-        .filter(|(entry, _)| !entry.superseded)
-        .filter_map(|(entry, checked)| {
-            let checked = checked.as_ref()?;
-            let (vp, vp_by_strategy) = powers
-                .get(&entry.id)
-                .cloned()
-                .unwrap_or((entry.vp, entry.vp_by_strategy.clone()));
+        .zip(checked)
+        .zip(powers)
+        .filter(|((entry, _), _)| !entry.superseded)
+        .filter_map(|((entry, checked), power)| {
+            let (vp, vp_by_strategy) =
+                power.unwrap_or_else(|| (entry.vp, entry.vp_by_strategy.clone()));
             Some(CountedVote {
-                choice: checked.choice.clone(),
+                choice: checked?.choice,
                 vp,
                 vp_by_strategy,
             })
@@ -585,6 +585,39 @@ fn read_aliases(
     aliases
 }
 
+/// `work` over `items` on `threads` threads (0: one per core), results in order.
+fn on_all_cores<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let per_thread = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .enumerate()
+            .map(|(part, slice)| {
+                scope.spawn(move || {
+                    slice
+                        .iter()
+                        .enumerate()
+                        .map(|(offset, item)| work(part * per_thread + offset, item))
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 /// Each vote's own checks, on all cores.
 fn check_votes(
     bundle: &Bundle<'_>,
@@ -592,10 +625,6 @@ fn check_votes(
     options: &Options,
     report: &mut Report,
 ) -> Vec<Option<Checked>> {
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        n => n,
-    };
     let bar = if options.progress {
         indicatif::ProgressBar::new(entries.len() as u64)
     } else {
@@ -608,33 +637,13 @@ fn check_votes(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_prefix("verifying");
-    let per_thread = entries.len().div_ceil(threads.max(1)).max(1);
-    let results: Vec<(Option<Checked>, Option<String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = entries
-            .chunks(per_thread)
-            .enumerate()
-            .map(|(part, slice)| {
-                let bar = bar.clone();
-                scope.spawn(move || {
-                    slice
-                        .iter()
-                        .enumerate()
-                        .map(|(offset, entry)| {
-                            let outcome = check_vote(bundle, part * per_thread + offset, entry);
-                            bar.inc(1);
-                            match outcome {
-                                Ok(checked) => (Some(checked), None),
-                                Err(problem) => (None, Some(problem)),
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
-            .collect()
+    let results = on_all_cores(entries, options.threads, |index, entry| {
+        let outcome = check_vote(bundle, index, entry);
+        bar.inc(1);
+        match outcome {
+            Ok(checked) => (Some(checked), None),
+            Err(problem) => (None, Some(problem)),
+        }
     });
     bar.finish_and_clear();
     let mut checked = Vec::with_capacity(results.len());
@@ -740,7 +749,7 @@ fn check_vote(bundle: &Bundle<'_>, index: usize, entry: &Entry) -> Result<Checke
 /// Acceptance order, and that each voter's counted vote is their last.
 fn check_order(entries: &[Entry], checked: &[Option<Checked>], report: &mut Report) {
     let mut previous_mci = i64::MIN;
-    let mut by_voter: BTreeMap<Address, Vec<(i64, &str, bool)>> = BTreeMap::new();
+    let mut votes: Vec<(Address, i64, &str, bool)> = Vec::with_capacity(entries.len());
     for (index, (entry, checked)) in entries.iter().zip(checked).enumerate() {
         if entry.mci <= previous_mci {
             report.problems.push(format!(
@@ -750,18 +759,20 @@ fn check_order(entries: &[Entry], checked: &[Option<Checked>], report: &mut Repo
         }
         previous_mci = entry.mci;
         if let Some(checked) = checked {
-            by_voter.entry(checked.voter).or_default().push((
+            votes.push((
+                checked.voter,
                 checked.timestamp,
                 entry.id.as_str(),
                 entry.superseded,
             ));
         }
     }
-    for (voter, mut votes) in by_voter {
-        // Snapshot's revote order: the latest timestamp wins, equal ones by id.
-        votes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        let counted: Vec<&str> = votes.iter().filter(|v| !v.2).map(|v| v.1).collect();
-        let last = votes.last().map(|v| v.1).unwrap_or_default();
+    // Snapshot's revote order: the latest timestamp wins, equal ones by id.
+    votes.sort_unstable();
+    for group in votes.chunk_by(|a, b| a.0 == b.0) {
+        let voter = group[0].0;
+        let counted: Vec<&str> = group.iter().filter(|v| !v.3).map(|v| v.2).collect();
+        let last = group.last().map(|v| v.2).unwrap_or_default();
         match counted.as_slice() {
             [only] if *only == last => {}
             [] => report.problems.push(format!(
@@ -779,48 +790,72 @@ fn check_order(entries: &[Entry], checked: &[Option<Checked>], report: &mut Repo
     }
 }
 
+/// The bundle's extra inputs (reads of addresses that are not voters):
+/// `(source, address, value)`.
+fn extra_inputs(body: &Value, report: &mut Report) -> Vec<(usize, String, String)> {
+    let mut extras = Vec::new();
+    for extra in body["extra_inputs"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        match (extra[1].as_u64(), extra[2].as_str(), extra[3].as_str()) {
+            (Some(source), Some(address), Some(value)) => {
+                extras.push((source as usize, address.to_string(), value.to_string()));
+            }
+            _ => report
+                .problems
+                .push(format!("extra input {extra} cannot be read")),
+        }
+    }
+    extras
+}
+
 /// Recomputes each counted voter's power from the bundled inputs with the
-/// proposal's strategies; returns it by vote id.
+/// proposal's strategies; returns `(vp, vp_by_strategy)` per entry (`None`
+/// for superseded votes).
 fn check_voting_power(
     bundle: &Bundle<'_>,
     specs: &[StrategySpec],
     keys: &[(ReadKey, Value)],
-    body: &Value,
+    extras: &[(usize, String, String)],
     entries: &[Entry],
     report: &mut Report,
-) -> HashMap<String, (f64, Vec<f64>)> {
+) -> Vec<Option<(f64, Vec<f64>)>> {
     let mut inputs = Bundled::default();
-    let counted: Vec<&Entry> = entries.iter().filter(|e| !e.superseded).collect();
-    for entry in &counted {
-        for (source, value) in entry.inputs.iter().flatten() {
-            match (keys.get(*source), U256::from_dec_str(value)) {
-                (Some((key, _)), Ok(value)) => {
-                    report.inputs += 1;
-                    inputs.insert(key, &entry.voter, value);
-                }
-                _ => report.problems.push(format!(
-                    "voter {}: input ({source}, {value}) names no source or is not an integer",
-                    entry.voter
-                )),
-            }
-        }
-    }
-    for extra in body["extra_inputs"].as_array().cloned().unwrap_or_default() {
-        let parsed = (
-            extra[1].as_u64().and_then(|s| keys.get(s as usize)),
-            extra[2].as_str(),
-            extra[3].as_str().and_then(|v| U256::from_dec_str(v).ok()),
+    let counted: Vec<(usize, &Entry)> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !e.superseded)
+        .collect();
+    let bundled = counted
+        .iter()
+        .flat_map(|(_, entry)| {
+            entry
+                .inputs
+                .iter()
+                .flatten()
+                .map(|(source, value)| (*source, entry.voter.as_str(), value.as_str()))
+        })
+        .chain(
+            extras
+                .iter()
+                .map(|(source, address, value)| (*source, address.as_str(), value.as_str())),
         );
-        if let (Some((key, _)), Some(address), Some(value)) = parsed {
+    for (source, address, value) in bundled {
+        let added = match (keys.get(source), U256::from_dec_str(value)) {
+            (Some((key, _)), Ok(value)) => inputs.insert(key, address, value),
+            _ => false,
+        };
+        if added {
             report.inputs += 1;
-            inputs.insert(key, address, value);
         } else {
-            report
-                .problems
-                .push(format!("extra input {extra} cannot be read"));
+            report.problems.push(format!(
+                "voter {address}: input ({source}, {value}) names no source, no address or no integer"
+            ));
         }
     }
-    let voters: Vec<String> = counted.iter().map(|e| e.voter.clone()).collect();
+    let voters: Vec<String> = counted.iter().map(|(_, e)| e.voter.clone()).collect();
     let proposal = &bundle.proposal;
     let snapshot = u64::try_from(proposal.snapshot).unwrap_or(0);
     let mut by_strategy = vec![vec![0.0; specs.len()]; voters.len()];
@@ -843,8 +878,8 @@ fn check_voting_power(
             )),
         }
     }
-    let mut powers = HashMap::new();
-    for (entry, recomputed) in counted.iter().zip(by_strategy) {
+    let mut powers = vec![None; entries.len()];
+    for ((position, entry), recomputed) in counted.into_iter().zip(by_strategy) {
         let vp = recomputed.iter().fold(0.0, |sum, value| sum + value);
         if recomputed != entry.vp_by_strategy {
             report.problems.push(format!(
@@ -857,7 +892,7 @@ fn check_voting_power(
                 entry.voter, entry.vp
             ));
         }
-        powers.insert(entry.id.clone(), (vp, recomputed));
+        powers[position] = Some((vp, recomputed));
     }
     powers
 }
@@ -867,76 +902,75 @@ fn check_voting_power(
 fn check_sources(
     bundle: &Bundle<'_>,
     keys: &[(ReadKey, Value)],
+    extras: &[(usize, String, String)],
     entries: &[Entry],
-    body: &Value,
     report: &mut Report,
 ) {
-    // source index -> address -> bundled value
-    let mut used: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
-    for entry in entries.iter().filter(|e| !e.superseded) {
-        for (source, value) in entry.inputs.iter().flatten() {
-            used.entry(*source)
-                .or_default()
-                .insert(entry.voter.clone(), value.clone());
-        }
-    }
-    for extra in body["extra_inputs"].as_array().cloned().unwrap_or_default() {
-        if let (Some(source), Some(address), Some(value)) =
-            (extra[1].as_u64(), extra[2].as_str(), extra[3].as_str())
-        {
-            used.entry(source as usize)
-                .or_default()
-                .insert(address.to_string(), value.to_string());
+    // Per source: (address, bundled value).
+    let mut used: Vec<Vec<(&str, &str)>> = vec![Vec::new(); keys.len()];
+    let counted = entries.iter().filter(|e| !e.superseded);
+    let bundled = counted
+        .flat_map(|entry| {
+            entry
+                .inputs
+                .iter()
+                .flatten()
+                .map(|(source, value)| (*source, entry.voter.as_str(), value.as_str()))
+        })
+        .chain(
+            extras
+                .iter()
+                .map(|(source, address, value)| (*source, address.as_str(), value.as_str())),
+        );
+    for (source, address, value) in bundled {
+        if let Some(values) = used.get_mut(source) {
+            values.push((address, value));
         }
     }
     let mut unchecked = 0;
-    for (index, values) in used {
-        let Some((key, origin)) = keys.get(index) else {
+    for ((key, origin), values) in keys.iter().zip(&used) {
+        if values.is_empty() {
             continue;
-        };
+        }
         let what = format!(
             "{} of {} at block {}",
             key.call,
             key.token.as_deref().unwrap_or("the native coin"),
             key.block
         );
-        let truth: Result<HashMap<String, U256>, String> =
-            if let Some(file) = origin.get("snapshot") {
-                let rows = snapshot_file(bundle.source, file, report);
-                if rows.is_ok() {
-                    report.inputs_from_snapshots += values.len();
-                }
-                rows
-            } else if let Some(chains) = &bundle.chains {
-                let rows = chain_values(chains, key, &values);
-                if rows.is_ok() {
-                    report.inputs_from_chain += values.len();
-                }
-                rows
-            } else {
-                unchecked += values.len();
-                continue;
-            };
-        match truth {
-            Ok(truth) => {
-                for (address, bundled) in values {
-                    let actual = truth
-                        .get(&address.to_lowercase())
-                        .copied()
-                        .unwrap_or_default();
-                    if U256::from_dec_str(&bundled).ok() != Some(actual) {
-                        let from = if origin.get("snapshot").is_some() {
-                            "the imported snapshot"
-                        } else {
-                            "the chain"
-                        };
-                        report.problems.push(format!(
-                            "voter {address}: the bundled {what} is {bundled}, {from} says {actual}"
-                        ));
-                    }
-                }
+        let (truth, from) = if let Some(file) = origin.get("snapshot") {
+            let rows = snapshot_file(bundle.source, file, report);
+            if rows.is_ok() {
+                report.inputs_from_snapshots += values.len();
             }
-            Err(problem) => report.problems.push(format!("{what}: {problem}")),
+            (rows, "the imported snapshot")
+        } else if let Some(chains) = &bundle.chains {
+            let rows = chain_values(chains, key, values);
+            if rows.is_ok() {
+                report.inputs_from_chain += values.len();
+            }
+            (rows, "the chain")
+        } else {
+            unchecked += values.len();
+            continue;
+        };
+        let truth = match truth {
+            Ok(truth) => truth,
+            Err(problem) => {
+                report.problems.push(format!("{what}: {problem}"));
+                continue;
+            }
+        };
+        for (address, bundled) in values {
+            let actual = address_key(address)
+                .and_then(|key| truth.get(&key))
+                .copied()
+                .unwrap_or_default();
+            if U256::from_dec_str(bundled).ok() != Some(actual) {
+                report.problems.push(format!(
+                    "voter {address}: the bundled {what} is {bundled}, {from} says {actual}"
+                ));
+            }
         }
     }
     if unchecked > 0 {
@@ -951,7 +985,7 @@ fn snapshot_file(
     source: &dyn BlockSource,
     link: &Value,
     report: &mut Report,
-) -> Result<HashMap<String, U256>, String> {
+) -> Result<HashMap<[u8; 20], U256>, String> {
     let root = linked(link, "snapshot file")?;
     let mut bytes = Vec::new();
     let mut pending =
@@ -969,9 +1003,11 @@ fn snapshot_file(
         crate::balances::parse(&bytes).map_err(|err| format!("snapshot file {root}: {err}"))?;
     rows.into_iter()
         .map(|(address, balance)| {
-            U256::from_dec_str(&balance)
-                .map(|value| (address.to_lowercase(), value))
-                .map_err(|_| format!("snapshot file {root}: balance {balance}"))
+            let value = U256::from_dec_str(&balance)
+                .map_err(|_| format!("snapshot file {root}: balance {balance}"))?;
+            let key = address_key(&address)
+                .ok_or_else(|| format!("snapshot file {root}: address {address}"))?;
+            Ok((key, value))
         })
         .collect()
 }
@@ -979,11 +1015,11 @@ fn snapshot_file(
 fn chain_values(
     chains: &Chains,
     key: &ReadKey,
-    values: &BTreeMap<String, String>,
-) -> Result<HashMap<String, U256>, String> {
+    values: &[(&str, &str)],
+) -> Result<HashMap<[u8; 20], U256>, String> {
     let holders: Vec<Address> = values
-        .keys()
-        .map(|a| Address::parse_any(a).map_err(|err| format!("address {a}: {err}")))
+        .iter()
+        .map(|(a, _)| Address::parse_any(a).map_err(|err| format!("address {a}: {err}")))
         .collect::<Result<_, _>>()?;
     let token = || {
         key.token
@@ -1005,11 +1041,7 @@ fn chain_values(
         other => return Err(format!("unknown read {other}")),
     }
     .map_err(|err| err.to_string())?;
-    Ok(holders
-        .iter()
-        .map(Address::to_lower_hex)
-        .zip(read)
-        .collect())
+    Ok(holders.iter().map(|a| *a.as_bytes()).zip(read).collect())
 }
 
 fn compare_results(bundled: &Value, recount: &Value, report: &mut Report) {
