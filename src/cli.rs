@@ -486,8 +486,7 @@ fn open_source(
         return Ok(Box::new(Blocks::from_gateway(gateway, root)?));
     }
     if let Some(car) = &args.car {
-        let bytes = std::fs::read(car).with_context(|| format!("reading {}", car.display()))?;
-        return Ok(Box::new(Blocks::from_car(&bytes)?));
+        return Ok(Box::new(Blocks::from_car_file(car)?));
     }
     if let Some(api) = &args.ipfs_api {
         return Ok(Box::new(crate::audit::source::KuboBlocks::new(api)?));

@@ -488,3 +488,31 @@ fn log_heads_chain_and_prove_every_message() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("3 heads, 4 messages"), "{text}");
 }
+
+#[test]
+fn verify_reads_a_bundle_from_a_kubo_node() {
+    use votehub::pinning::Pinner;
+    let (app, _proposal, root) = closed_proposal();
+    let kubo = super::fake_kubo::FakeKubo::start(super::fake_kubo::Mode::Healthy);
+    let client =
+        votehub::pinning::Kubo::new(&kubo.url, std::time::Duration::from_secs(10)).unwrap();
+    let blocks = votehub::blockstore::dag(&app.store.reader().unwrap().db(), &root).unwrap();
+    app.block_on(async {
+        for (cid, bytes) in &blocks {
+            assert_eq!(client.put_pinned(cid, bytes).await.unwrap(), *cid);
+        }
+    });
+    let out = votehub(&["verify", &root, "--ipfs-api", &kubo.url, "--quiet"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("5 votes (4 counted, 1 superseded)"), "{text}");
+    // A node that lacks the bundle: the missing block is named.
+    let empty = super::fake_kubo::FakeKubo::start(super::fake_kubo::Mode::Healthy);
+    let out = votehub(&["verify", &root, "--ipfs-api", &empty.url, "--quiet"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("bundle root: block/get {root}")),
+        "{text}"
+    );
+}
