@@ -44,15 +44,13 @@ impl Blocks {
         Blocks::read_car(bytes)
     }
 
-    /// The blocks of a CARv1 file, streamed: the file is never held whole
-    /// beside its blocks (a 1,000,000-vote bundle is 1.4 GB).
+    /// The blocks of a CARv1 file. The file is read whole first: parsing from
+    /// memory is five times faster than through tokio's file reader, for a
+    /// peak of about twice the file's size.
     pub fn from_car_file(path: &std::path::Path) -> Result<Self, SourceError> {
-        let file = std::fs::File::open(path)
+        let bytes = std::fs::read(path)
             .map_err(|err| SourceError::Car(format!("{}: {err}", path.display())))?;
-        Blocks::read_car(tokio::io::BufReader::with_capacity(
-            1 << 20,
-            tokio::fs::File::from_std(file),
-        ))
+        Blocks::read_car(bytes.as_slice())
     }
 
     fn read_car(input: impl tokio::io::AsyncRead + Send + Unpin) -> Result<Self, SourceError> {

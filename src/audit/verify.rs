@@ -286,9 +286,14 @@ fn run(
     let (checked, (powers, side)) = std::thread::scope(|scope| {
         let side = scope.spawn(|| {
             let mut side = Report::default();
+            let started = std::time::Instant::now();
             let extras = extra_inputs(&body, &mut side);
             let powers = check_voting_power(&bundle, &specs, &keys, &extras, &entries, &mut side);
+            side.timings
+                .push(("(beside) voting power", started.elapsed()));
+            let started = std::time::Instant::now();
             check_sources(&bundle, &keys, &extras, &entries, &mut side);
+            side.timings.push(("(beside) sources", started.elapsed()));
             (powers, side)
         });
         let checked = check_votes(&bundle, &entries, options, report);
@@ -300,6 +305,7 @@ fn run(
         (checked, side)
     });
     report.problems.extend(side.problems);
+    report.timings.extend(side.timings);
     report.notes.extend(side.notes);
     report.blocks += side.blocks;
     report.inputs += side.inputs;

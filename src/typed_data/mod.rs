@@ -205,12 +205,14 @@ impl Schema {
     }
 }
 
-static SCHEMAS: LazyLock<HashMap<String, Schema>> = LazyLock::new(|| {
+static SCHEMAS: LazyLock<HashMap<[u8; 32], Schema>> = LazyLock::new(|| {
     schemas::SCHEMAS
         .iter()
         .filter_map(|(kind, encode_type, hash, current)| {
             let schema = Schema::from_encode_type(Kind::parse(kind)?, encode_type, *current)?;
-            Some((hash.to_string(), schema))
+            let mut digest = [0u8; 32];
+            hex::decode_to_slice(hash, &mut digest).ok()?;
+            Some((digest, schema))
         })
         .collect()
 });
@@ -225,20 +227,35 @@ pub fn current(kind: Kind) -> Option<&'static Schema> {
 /// sha256 (lowercase hex) of `types` without `EIP712Domain`, serialised in the
 /// received key order with no whitespace, as `JSON.stringify` does.
 pub fn types_hash(types: &Map<String, Value>) -> String {
-    let mut without_domain = Map::new();
+    hex::encode(types_digest(types))
+}
+
+/// [`types_hash`] as bytes, serialised straight into the hasher (no copy of
+/// `types`, no intermediate string: this runs for every message).
+fn types_digest(types: &Map<String, Value>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"{");
+    let mut first = true;
     for (name, fields) in types {
-        if name != "EIP712Domain" {
-            without_domain.insert(name.clone(), fields.clone());
+        if name == "EIP712Domain" {
+            continue;
         }
+        if !first {
+            hasher.update(b",");
+        }
+        first = false;
+        // Writing into a hasher cannot fail.
+        let _ = serde_json::to_writer(&mut hasher, name);
+        hasher.update(b":");
+        let _ = serde_json::to_writer(&mut hasher, fields);
     }
-    hex::encode(Sha256::digest(
-        Value::Object(without_domain).to_string().as_bytes(),
-    ))
+    hasher.update(b"}");
+    hasher.finalize().into()
 }
 
 /// The whitelisted schema that `types` is, or `None` (Snapshot's `wrong types`).
 pub fn lookup(types: &Map<String, Value>) -> Option<&'static Schema> {
-    SCHEMAS.get(&types_hash(types))
+    SCHEMAS.get(&types_digest(types))
 }
 
 /// Why typed data cannot be hashed.
@@ -410,8 +427,11 @@ mod tests {
             assert!(current(kind).is_some(), "{kind:?} has a current schema");
         }
         for (hash, schema) in SCHEMAS.iter() {
-            let computed = hex::encode(Sha256::digest(schema.types_json().as_bytes()));
+            let computed: [u8; 32] = Sha256::digest(schema.types_json().as_bytes()).into();
             assert_eq!(&computed, hash, "{}", schema.primary);
+            // The streamed digest of the parsed `types` is the same hash.
+            let types = schema.types_value();
+            assert_eq!(types_digest(types.as_object().unwrap()), *hash);
         }
     }
 
