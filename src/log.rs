@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::audit::source::BlockSource;
+use crate::audit::source::{fetch_json, BlockSource};
 use crate::blockstore::{dag_json_block, link as dag_link, link_target};
 use crate::signature::{personal_signer, Address, Signer};
 use crate::store::{Db, LogHead, StoreError};
@@ -211,16 +211,7 @@ fn check_head(
     relayer: &mut Option<Address>,
     report: &mut LogReport,
 ) -> Result<Option<String>, String> {
-    let read = |cid: &str, what: &str| -> Result<Value, String> {
-        let parsed = cid::Cid::try_from(cid).map_err(|_| format!("{what}: {cid} is not a CID"))?;
-        let bytes = source
-            .get(&parsed)
-            .map_err(|err| format!("{what}: {err}"))?;
-        if !crate::blockstore::matches(&parsed, &bytes) {
-            return Err(format!("{what}: block {cid} does not hash to its CID"));
-        }
-        serde_json::from_slice(&bytes).map_err(|err| format!("{what} {cid}: {err}"))
-    };
+    let read = |cid: &str, what: &str| fetch_json(source, cid, what);
     let head = read(cid, "log head")?;
     if head["format"] != HEAD_FORMAT {
         return Err(format!("{cid} is not a log head"));

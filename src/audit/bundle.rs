@@ -237,10 +237,7 @@ fn store_block(blocks: &mut Vec<(String, Vec<u8>)>, value: &Value) -> String {
 /// The voter of a stored vote message on `proposal`, or `None` if it voted
 /// on another proposal of the space.
 fn superseded_voter(db: &Db<'_>, cid: &str, proposal: &str) -> Result<Option<String>, AuditError> {
-    let bytes = db
-        .block(cid)?
-        .ok_or_else(|| AuditError::MissingBlock(cid.to_string()))?;
-    let pinned: Value = serde_json::from_slice(&bytes)?;
+    let pinned = stored_message(db, cid)?;
     let message = &pinned["data"]["message"];
     if !message["proposal"]
         .as_str()
@@ -265,11 +262,7 @@ fn proposal_envelopes(
 ) -> Result<Vec<String>, AuditError> {
     let mut envelopes = vec![ipfs.to_string()];
     for (_, cid) in db.messages_of_kind(space, "update-proposal", None)? {
-        let bytes = db
-            .block(&cid)?
-            .ok_or_else(|| AuditError::MissingBlock(cid.clone()))?;
-        let pinned: Value = serde_json::from_slice(&bytes)?;
-        if pinned["data"]["message"]["proposal"]
+        if stored_message(db, &cid)?["data"]["message"]["proposal"]
             .as_str()
             .is_some_and(|p| p.eq_ignore_ascii_case(proposal))
         {
@@ -277,4 +270,12 @@ fn proposal_envelopes(
         }
     }
     Ok(envelopes)
+}
+
+/// The pinned JSON of a stored message.
+fn stored_message(db: &Db<'_>, cid: &str) -> Result<Value, AuditError> {
+    let bytes = db
+        .block(cid)?
+        .ok_or_else(|| AuditError::MissingBlock(cid.to_string()))?;
+    Ok(serde_json::from_slice(&bytes)?)
 }

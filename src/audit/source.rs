@@ -142,3 +142,30 @@ impl BlockSource for Blocks {
             .ok_or_else(|| SourceError::Missing(cid.to_string()))
     }
 }
+
+/// Reads one block and checks it against its CID; a problem names the block
+/// and `what` it is (the verifier's and `verify-log`'s only way to read).
+pub fn fetch<'s>(
+    source: &'s dyn BlockSource,
+    cid: &str,
+    what: &str,
+) -> Result<Cow<'s, [u8]>, String> {
+    let parsed = Cid::try_from(cid).map_err(|_| format!("{what}: {cid} is not a CID"))?;
+    let bytes = source
+        .get(&parsed)
+        .map_err(|err| format!("{what}: {err}"))?;
+    if !crate::blockstore::matches(&parsed, &bytes) {
+        return Err(format!("{what}: block {cid} does not hash to its CID"));
+    }
+    Ok(bytes)
+}
+
+/// [`fetch`], parsed as JSON.
+pub fn fetch_json(
+    source: &dyn BlockSource,
+    cid: &str,
+    what: &str,
+) -> Result<serde_json::Value, String> {
+    let bytes = fetch(source, cid, what)?;
+    serde_json::from_slice(&bytes).map_err(|err| format!("{what}: block {cid} is not JSON: {err}"))
+}

@@ -16,7 +16,7 @@ use serde_json::Value;
 use votehub_strategies::{StrategySpec, VotesMethod};
 
 use super::inputs::{address_key, Bundled, ReadKey};
-use super::source::BlockSource;
+use super::source::{fetch, fetch_json, BlockSource};
 use super::{statement, BODY_FORMAT, ROOT_FORMAT};
 use crate::blockstore::{self, link_target};
 use crate::chain::Chains;
@@ -161,27 +161,6 @@ pub fn verify(source: &dyn BlockSource, root: &str, options: &Options) -> Report
         report.problems.push(problem);
     }
     report
-}
-
-/// Reads and checks one block; the problem names it and what it is.
-fn fetch<'s>(
-    source: &'s dyn BlockSource,
-    cid: &str,
-    what: &str,
-) -> Result<std::borrow::Cow<'s, [u8]>, String> {
-    let parsed = Cid::try_from(cid).map_err(|_| format!("{what}: {cid} is not a CID"))?;
-    let bytes = source
-        .get(&parsed)
-        .map_err(|err| format!("{what}: {err}"))?;
-    if !blockstore::matches(&parsed, &bytes) {
-        return Err(format!("{what}: block {cid} does not hash to its CID"));
-    }
-    Ok(bytes)
-}
-
-fn fetch_json(source: &dyn BlockSource, cid: &str, what: &str) -> Result<Value, String> {
-    let bytes = fetch(source, cid, what)?;
-    serde_json::from_slice(&bytes).map_err(|err| format!("{what}: block {cid} is not JSON: {err}"))
 }
 
 fn linked<'v>(value: &'v Value, what: &str) -> Result<&'v str, String> {
@@ -817,6 +796,29 @@ fn extra_inputs(body: &Value, report: &mut Report) -> Vec<(usize, String, String
     extras
 }
 
+/// Every bundled input as `(source, address, value)`: the counted votes'
+/// inputs, then the extra ones.
+fn all_inputs<'e>(
+    entries: &'e [Entry],
+    extras: &'e [(usize, String, String)],
+) -> impl Iterator<Item = (usize, &'e str, &'e str)> {
+    entries
+        .iter()
+        .filter(|entry| !entry.superseded)
+        .flat_map(|entry| {
+            entry
+                .inputs
+                .iter()
+                .flatten()
+                .map(|(source, value)| (*source, entry.voter.as_str(), value.as_str()))
+        })
+        .chain(
+            extras
+                .iter()
+                .map(|(source, address, value)| (*source, address.as_str(), value.as_str())),
+        )
+}
+
 /// Recomputes each counted voter's power from the bundled inputs with the
 /// proposal's strategies; returns `(vp, vp_by_strategy)` per entry (`None`
 /// for superseded votes).
@@ -834,20 +836,7 @@ fn check_voting_power(
         .enumerate()
         .filter(|(_, e)| !e.superseded)
         .collect();
-    let bundled = counted
-        .iter()
-        .flat_map(|(_, entry)| {
-            entry
-                .inputs
-                .iter()
-                .flatten()
-                .map(|(source, value)| (*source, entry.voter.as_str(), value.as_str()))
-        })
-        .chain(
-            extras
-                .iter()
-                .map(|(source, address, value)| (*source, address.as_str(), value.as_str())),
-        );
+    let bundled = all_inputs(entries, extras);
     for (source, address, value) in bundled {
         let added = match (keys.get(source), U256::from_dec_str(value)) {
             (Some((key, _)), Ok(value)) => inputs.insert(key, address, value),
@@ -914,20 +903,7 @@ fn check_sources(
 ) {
     // Per source: (address, bundled value).
     let mut used: Vec<Vec<(&str, &str)>> = vec![Vec::new(); keys.len()];
-    let counted = entries.iter().filter(|e| !e.superseded);
-    let bundled = counted
-        .flat_map(|entry| {
-            entry
-                .inputs
-                .iter()
-                .flatten()
-                .map(|(source, value)| (*source, entry.voter.as_str(), value.as_str()))
-        })
-        .chain(
-            extras
-                .iter()
-                .map(|(source, address, value)| (*source, address.as_str(), value.as_str())),
-        );
+    let bundled = all_inputs(entries, extras);
     for (source, address, value) in bundled {
         if let Some(values) = used.get_mut(source) {
             values.push((address, value));

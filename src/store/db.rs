@@ -276,12 +276,9 @@ impl<'a> Db<'a> {
     /// Appends a message to the log; its `log` link is computed here from the
     /// last stored message, so the chain follows commit order.
     pub fn insert_message(&self, row: &MessageRow) -> Result<(), StoreError> {
-        let previous: String = self
-            .conn
-            .prepare_cached("SELECT log FROM messages ORDER BY mci DESC LIMIT 1")?
-            .query_row([], |r| r.get(0))
-            .optional()?
-            .unwrap_or_else(|| crate::log::GENESIS.to_string());
+        let previous = self
+            .last_log()?
+            .map_or_else(|| crate::log::GENESIS.to_string(), |(_, log)| log);
         let log = crate::log::link(&previous, &row.id, &row.ipfs);
         self.conn
             .prepare_cached(
