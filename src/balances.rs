@@ -24,8 +24,11 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// A parsed snapshot: checksummed holder → decimal balance.
-pub fn parse_csv(text: &str) -> Result<Vec<(String, String)>, ImportError> {
+/// One holder's balance, in base units.
+pub type Row = (Address, U256);
+
+/// A parsed CSV snapshot, in file order, every holder once.
+pub fn parse_csv(text: &str) -> Result<Vec<Row>, ImportError> {
     let mut lines = text.lines().enumerate();
     let header = lines.next().map(|(_, line)| {
         line.trim()
@@ -64,13 +67,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<(String, String)>, ImportError> {
                 address: address.to_string(),
             });
         }
-        rows.push((address.to_string(), balance.to_string()));
+        rows.push((address, balance));
     }
     Ok(rows)
 }
 
-/// A parsed JSON snapshot, with the CSV rules (checksummed, unique, integers).
-pub fn parse_json(text: &str) -> Result<Vec<(String, String)>, ImportError> {
+/// A parsed JSON snapshot, with the CSV rules (unique holders, integers).
+pub fn parse_json(text: &str) -> Result<Vec<Row>, ImportError> {
     use serde_json::Value;
     let value: Value =
         serde_json::from_str(text).map_err(|err| ImportError::Json(err.to_string()))?;
@@ -119,13 +122,13 @@ pub fn parse_json(text: &str) -> Result<Vec<(String, String)>, ImportError> {
         if !seen.insert(address) {
             return Err(bad(format!("address {address} appears twice")));
         }
-        rows.push((address.to_string(), balance.to_string()));
+        rows.push((address, balance));
     }
     Ok(rows)
 }
 
 /// A snapshot file's rows: JSON when it starts with `{` or `[`, else CSV.
-pub fn parse(file: &[u8]) -> Result<Vec<(String, String)>, ImportError> {
+pub fn parse(file: &[u8]) -> Result<Vec<Row>, ImportError> {
     let text = std::str::from_utf8(file).map_err(|_| ImportError::Line {
         line: 0,
         reason: "not UTF-8".into(),
@@ -145,7 +148,10 @@ pub fn import(
     file: &[u8],
     now: i64,
 ) -> Result<(usize, String), ImportError> {
-    let rows = parse(file)?;
+    let rows: Vec<(String, String)> = parse(file)?
+        .into_iter()
+        .map(|(address, balance)| (address.to_string(), balance.to_string()))
+        .collect();
     // Kubo's `add` layout, so the file's CID is the one any IPFS node gives it.
     let blocks = blockstore::unixfs_blocks(file);
     let cid = blocks
@@ -170,21 +176,18 @@ mod tests {
     fn parses_and_normalises() {
         let rows = parse_csv("address,balance\n0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266, 12\n\n")
             .unwrap();
+        assert_eq!(rows.len(), 1);
         assert_eq!(
-            rows,
-            vec![(
-                "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".to_string(),
-                "12".to_string()
-            )]
+            rows[0].0.to_string(),
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
         );
+        assert_eq!(rows[0].1, U256::from(12));
     }
 
     #[test]
     fn json_object_and_array_forms() {
-        let expected = vec![(
-            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".to_string(),
-            "12".to_string(),
-        )];
+        let expected =
+            parse_csv("address,balance\n0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266,12").unwrap();
         assert_eq!(
             parse_json(r#"{"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266": "12"}"#).unwrap(),
             expected

@@ -58,6 +58,15 @@ pub fn link(cid: &str) -> Value {
     serde_json::json!({ "/": cid })
 }
 
+/// A DAG-JSON link `{"/": cid}` read straight from JSON: the shape
+/// [`link_target`] accepts, for records parsed by the million.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    #[serde(rename = "/")]
+    pub cid: String,
+}
+
 /// The CID a DAG-JSON link names, if `value` is one.
 pub fn link_target(value: &Value) -> Option<&str> {
     match value {

@@ -26,52 +26,67 @@ pub trait BlockSource: Sync {
 }
 
 /// Blocks held in memory: a CAR file, a gateway's CAR, or blocks in a test.
+/// The bytes stay in one buffer, indexed by CID, so a million-block CAR
+/// costs one allocation rather than one per block.
 #[derive(Debug, Default, Clone)]
 pub struct Blocks {
-    blocks: HashMap<Cid, Vec<u8>>,
+    bytes: Vec<u8>,
+    index: HashMap<Cid, std::ops::Range<usize>>,
 }
 
 impl Blocks {
     pub fn new(blocks: impl IntoIterator<Item = (Cid, Vec<u8>)>) -> Self {
-        Blocks {
-            blocks: blocks.into_iter().collect(),
+        let mut all = Blocks::default();
+        for (cid, bytes) in blocks {
+            all.insert(cid, bytes);
         }
+        all
     }
 
     /// The blocks of a CARv1 in memory (roots are ignored: the verifier is
     /// told its root).
     pub fn from_car(bytes: &[u8]) -> Result<Self, SourceError> {
-        Blocks::read_car(bytes)
+        Blocks::index_car(bytes.to_vec())
     }
 
-    /// The blocks of a CARv1 file. The file is read whole first: parsing from
-    /// memory is five times faster than through tokio's file reader, for a
-    /// peak of about twice the file's size.
+    /// The blocks of a CARv1 file, read whole and indexed in place.
     pub fn from_car_file(path: &std::path::Path) -> Result<Self, SourceError> {
         let bytes = std::fs::read(path)
             .map_err(|err| SourceError::Car(format!("{}: {err}", path.display())))?;
-        Blocks::read_car(bytes.as_slice())
+        Blocks::index_car(bytes)
     }
 
-    fn read_car(input: impl tokio::io::AsyncRead + Send + Unpin) -> Result<Self, SourceError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|err| SourceError::Car(err.to_string()))?;
-        runtime.block_on(async {
-            let mut reader = iroh_car::CarReader::new(input)
-                .await
-                .map_err(|err| SourceError::Car(err.to_string()))?;
-            let mut blocks = HashMap::new();
-            while let Some((cid, data)) = reader
-                .next_block()
-                .await
-                .map_err(|err| SourceError::Car(err.to_string()))?
-            {
-                blocks.insert(cid, data);
-            }
-            Ok(Blocks { blocks })
-        })
+    /// Indexes the sections of a CARv1: `varint(len) ‖ header`, then per block
+    /// `varint(len) ‖ CID ‖ data`.
+    fn index_car(bytes: Vec<u8>) -> Result<Self, SourceError> {
+        let bad = |what: &str, at: usize| SourceError::Car(format!("{what} at byte {at}"));
+        let section = |at: usize| -> Result<std::ops::Range<usize>, SourceError> {
+            let (len, rest) = unsigned_varint::decode::usize(&bytes[at..])
+                .map_err(|_| bad("a bad section length", at))?;
+            let start = bytes.len() - rest.len();
+            let end = start
+                .checked_add(len)
+                .filter(|end| *end <= bytes.len())
+                .ok_or_else(|| bad("a truncated section", at))?;
+            Ok(start..end)
+        };
+        let header = section(0)?;
+        let version = iroh_car::CarHeader::decode(&bytes[header.clone()])
+            .map_err(|err| SourceError::Car(err.to_string()))?
+            .version();
+        if version != 1 {
+            return Err(SourceError::Car(format!("CAR version {version}, not 1")));
+        }
+        let mut index = HashMap::new();
+        let mut at = header.end;
+        while at < bytes.len() {
+            let block = section(at)?;
+            let mut rest = &bytes[block.clone()];
+            let cid = Cid::read_bytes(&mut rest).map_err(|_| bad("a bad CID", block.start))?;
+            index.insert(cid, block.end - rest.len()..block.end);
+            at = block.end;
+        }
+        Ok(Blocks { bytes, index })
     }
 
     /// The whole DAG under `root` from a trustless gateway, as one CAR
@@ -93,15 +108,17 @@ impl Blocks {
 
     /// Replaces or adds a block (tests build tampered bundles this way).
     pub fn insert(&mut self, cid: Cid, bytes: Vec<u8>) {
-        self.blocks.insert(cid, bytes);
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(&bytes);
+        self.index.insert(cid, start..self.bytes.len());
     }
 
     pub fn len(&self) -> usize {
-        self.blocks.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
+        self.index.is_empty()
     }
 }
 
@@ -136,9 +153,9 @@ impl BlockSource for KuboBlocks {
 
 impl BlockSource for Blocks {
     fn get(&self, cid: &Cid) -> Result<Cow<'_, [u8]>, SourceError> {
-        self.blocks
+        self.index
             .get(cid)
-            .map(|bytes| Cow::Borrowed(bytes.as_slice()))
+            .map(|range| Cow::Borrowed(&self.bytes[range.clone()]))
             .ok_or_else(|| SourceError::Missing(cid.to_string()))
     }
 }

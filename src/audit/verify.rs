@@ -18,7 +18,7 @@ use votehub_strategies::{StrategySpec, VotesMethod};
 use super::inputs::{address_key, Bundled, ReadKey};
 use super::source::{fetch, fetch_json, BlockSource};
 use super::{statement, BODY_FORMAT, ROOT_FORMAT};
-use crate::blockstore::{self, link_target};
+use crate::blockstore::{self, link_target, Link};
 use crate::chain::Chains;
 use crate::envelope::Envelope;
 use crate::signature::{self, Address};
@@ -115,7 +115,7 @@ struct Chunk {
 /// One vote entry of a chunk.
 #[derive(Debug, Clone, Deserialize)]
 struct Entry {
-    envelope: Value,
+    envelope: Link,
     id: String,
     voter: String,
     mci: i64,
@@ -650,7 +650,7 @@ fn check_votes(
 fn check_vote(bundle: &Bundle<'_>, index: usize, entry: &Entry) -> Result<Checked, String> {
     let what = format!("vote {index} ({})", entry.id);
     let proposal = &bundle.proposal;
-    let cid = linked(&entry.envelope, &what)?;
+    let cid = entry.envelope.cid.as_str();
     let (envelope, kind, id) = check_envelope(
         bundle.source,
         cid,
@@ -983,15 +983,10 @@ fn snapshot_file(
     }
     let rows =
         crate::balances::parse(&bytes).map_err(|err| format!("snapshot file {root}: {err}"))?;
-    rows.into_iter()
-        .map(|(address, balance)| {
-            let value = U256::from_dec_str(&balance)
-                .map_err(|_| format!("snapshot file {root}: balance {balance}"))?;
-            let key = address_key(&address)
-                .ok_or_else(|| format!("snapshot file {root}: address {address}"))?;
-            Ok((key, value))
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|(address, balance)| (*address.as_bytes(), balance))
+        .collect())
 }
 
 fn chain_values(

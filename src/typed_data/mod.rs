@@ -5,21 +5,22 @@
 //! `EIP712Domain`, serialised in the order received, hashed with sha256 and
 //! looked up in a whitelist. A hit means the client's `types` are byte-identical
 //! to one known schema, so everything after the lookup works from that schema,
-//! never from client input. Every value is checked against its field type
-//! before ethers-core hashes it, because ethers-core panics on a 33-byte
-//! `bytes32` and mis-hashes short ones.
+//! never from client input. Each value is encoded only if it fits its field
+//! type exactly (ethers-core would panic on a 33-byte `bytes32` and mis-hash
+//! short ones); ethers-core gives the type hashes and domain separators and
+//! is the reference the tests hold every schema's digest to.
 
 mod schemas;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use ethers_core::abi::Token;
 use ethers_core::types::transaction::eip712::{
     self, EIP712Domain, Eip712, Eip712DomainType, TypedData,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use sha3::Keccak256;
 
 /// The sequencer's name for each kind of signed message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,9 +140,7 @@ pub struct Schema {
     pub fields: Vec<(String, FieldType)>,
     /// Whether today's snapshot.js client signs with this schema.
     pub current: bool,
-    types: BTreeMap<String, Vec<Eip712DomainType>>,
-    /// `keccak256(encodeType)`, computed once (ethers-core's `encode_data`
-    /// recomputes it for every message).
+    /// `keccak256(encodeType)`, computed once by ethers-core.
     type_hash: [u8; 32],
 }
 
@@ -169,7 +168,6 @@ impl Schema {
             primary: primary.to_string(),
             fields,
             current,
-            types,
             type_hash,
         })
     }
@@ -278,35 +276,67 @@ pub fn digest(
     message: &Map<String, Value>,
 ) -> Result<[u8; 32], TypedDataError> {
     let domain = parse_domain(domain)?;
-    // `hashStruct(message)`: the cached type hash, then each field through
-    // ethers-core's `encode_field`, ABI-encoded and hashed, exactly as its
-    // `encode_data` does but without re-deriving the type hash.
-    let mut tokens = Vec::with_capacity(schema.fields.len() + 1);
-    tokens.push(Token::FixedBytes(schema.type_hash.to_vec()));
+    // `hashStruct(message)` = keccak(typeHash ‖ encodeData(field)…): the type
+    // hash is cached per schema (from ethers-core), and each field is one
+    // 32-byte word. The whitelisted schemas use only the six field types below,
+    // all checked by `value_fits` first, so each word is the EIP-712 rule
+    // written out; the tests hold every schema to ethers-core's `TypedData`.
+    let mut hasher = Keccak256::new();
+    hasher.update(schema.type_hash);
     for (name, ty) in &schema.fields {
         let value = message
             .get(name)
             .ok_or_else(|| TypedDataError::Missing(name.clone()))?;
-        if !value_fits(*ty, value) {
-            return Err(TypedDataError::Value {
-                field: name.clone(),
-                ty: ty.as_str(),
-            });
-        }
-        // Second line of defence: the guard above should make a panic unreachable.
-        let token = std::panic::catch_unwind(|| {
-            eip712::encode_field(&schema.types, name, ty.as_str(), value)
-        })
-        .map_err(|_| TypedDataError::Encoder("panicked".into()))?
-        .map_err(|err| TypedDataError::Encoder(err.to_string()))?;
-        tokens.push(token);
+        let word = encode_value(*ty, value).ok_or_else(|| TypedDataError::Value {
+            field: name.clone(),
+            ty: ty.as_str(),
+        })?;
+        hasher.update(word);
     }
-    let struct_hash = crate::signature::keccak256(&ethers_core::abi::encode(&tokens));
-    let mut input = Vec::with_capacity(66);
-    input.extend_from_slice(&[0x19, 0x01]);
-    input.extend_from_slice(&separator(&domain));
-    input.extend_from_slice(&struct_hash);
+    let struct_hash: [u8; 32] = hasher.finalize().into();
+    let mut input = [0u8; 66];
+    input[..2].copy_from_slice(&[0x19, 0x01]);
+    input[2..34].copy_from_slice(&separator(&domain));
+    input[34..].copy_from_slice(&struct_hash);
     Ok(crate::signature::keccak256(&input))
+}
+
+/// EIP-712 `encodeData` of one value: an atomic value as its 32-byte word,
+/// a string or an array as the keccak of its encoding; `None` if the value
+/// does not fit the type.
+fn encode_value(ty: FieldType, value: &Value) -> Option<[u8; 32]> {
+    let mut word = [0u8; 32];
+    match ty {
+        FieldType::String => {
+            return value
+                .as_str()
+                .map(|text| crate::signature::keccak256(text.as_bytes()))
+        }
+        FieldType::Address => {
+            let address = crate::signature::Address::parse_any(value.as_str()?).ok()?;
+            word[12..].copy_from_slice(address.as_bytes());
+        }
+        FieldType::Bytes32 => {
+            let hex = value.as_str()?.strip_prefix("0x")?;
+            hex::decode_to_slice(hex, &mut word).ok()?;
+        }
+        FieldType::Uint(bits) => {
+            let n = uint_value(value).filter(|n| bits >= 64 || *n < (1u64 << bits))?;
+            word[24..].copy_from_slice(&n.to_be_bytes());
+        }
+        FieldType::StringArray | FieldType::Uint32Array => {
+            let element = match ty {
+                FieldType::StringArray => FieldType::String,
+                _ => FieldType::Uint(32),
+            };
+            let mut hasher = Keccak256::new();
+            for item in value.as_array()? {
+                hasher.update(encode_value(element, item)?);
+            }
+            return Some(hasher.finalize().into());
+        }
+    }
+    Some(word)
 }
 
 /// The domain separator, computed once for Snapshot's own domain (every
@@ -353,7 +383,7 @@ fn parse_domain(domain: &Map<String, Value>) -> Result<EIP712Domain, TypedDataEr
             "name" => parsed.name = Some(value.as_str().ok_or_else(bad)?.to_string()),
             "version" => parsed.version = Some(value.as_str().ok_or_else(bad)?.to_string()),
             "chainId" => {
-                if !value_fits(FieldType::Uint(64), value) {
+                if uint_value(value).is_none() {
                     return Err(bad());
                 }
                 let text = match value {
@@ -374,32 +404,6 @@ fn parse_domain(domain: &Map<String, Value>) -> Result<EIP712Domain, TypedDataEr
     Ok(parsed)
 }
 
-/// Whether a JSON value is acceptable for a field type, checked strictly so
-/// that the encoder is never handed a value it would mis-hash or panic on.
-pub fn value_fits(ty: FieldType, value: &Value) -> bool {
-    match ty {
-        FieldType::String => value.is_string(),
-        FieldType::Address => value
-            .as_str()
-            .is_some_and(|text| crate::signature::Address::parse_any(text).is_ok()),
-        FieldType::Bytes32 => value.as_str().is_some_and(|text| {
-            text.strip_prefix("0x")
-                .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-        }),
-        FieldType::Uint(bits) => {
-            uint_value(value).is_some_and(|n| bits >= 64 || n < (1u64 << bits))
-        }
-        FieldType::StringArray => value
-            .as_array()
-            .is_some_and(|items| items.iter().all(Value::is_string)),
-        FieldType::Uint32Array => value.as_array().is_some_and(|items| {
-            items
-                .iter()
-                .all(|item| value_fits(FieldType::Uint(32), item))
-        }),
-    }
-}
-
 /// A non-negative integer given as a JSON integer or a decimal string, as
 /// ethers.js accepts it; floats, negatives, exponents and hex are refused.
 pub fn uint_value(value: &Value) -> Option<u64> {
@@ -417,6 +421,7 @@ pub fn uint_value(value: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -539,5 +544,72 @@ mod tests {
             digest(schema, &domain, &with(json!(1700000000))).unwrap(),
             digest(schema, &domain, &with(json!("1700000000"))).unwrap()
         );
+    }
+
+    /// A random value that fits `ty`, in any of the forms clients send.
+    fn value_of(ty: FieldType) -> BoxedStrategy<Value> {
+        let text = || any::<String>().prop_map(Value::String);
+        let uint = |bits: u32| {
+            let max = if bits >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            (0..=max, any::<bool>()).prop_map(|(n, as_text)| {
+                if as_text {
+                    json!(n.to_string())
+                } else {
+                    json!(n)
+                }
+            })
+        };
+        match ty {
+            FieldType::String => text().boxed(),
+            FieldType::Address => any::<[u8; 20]>()
+                .prop_map(|bytes| json!(format!("0x{}", hex::encode(bytes))))
+                .boxed(),
+            FieldType::Bytes32 => any::<[u8; 32]>()
+                .prop_map(|bytes| json!(format!("0x{}", hex::encode(bytes))))
+                .boxed(),
+            FieldType::Uint(bits) => uint(bits).boxed(),
+            FieldType::StringArray => proptest::collection::vec(text(), 0..5)
+                .prop_map(Value::Array)
+                .boxed(),
+            FieldType::Uint32Array => proptest::collection::vec(uint(32), 0..5)
+                .prop_map(Value::Array)
+                .boxed(),
+        }
+    }
+
+    proptest! {
+        /// Every whitelisted schema's digest equals ethers-core's `TypedData`
+        /// digest of the same message, for random values of every field.
+        #[test]
+        fn digest_equals_ethers_core_for_every_schema(
+            (index, message) in (0..72usize).prop_flat_map(|index| {
+                let mut all: Vec<&Schema> = SCHEMAS.values().collect();
+                all.sort_by_key(|schema| schema.type_hash);
+                let fields: Vec<(String, FieldType)> = all[index].fields.clone();
+                let values: Vec<_> = fields.iter().map(|(_, ty)| value_of(*ty)).collect();
+                values.prop_map(move |values| {
+                    let message: Map<String, Value> =
+                        fields.iter().map(|(name, _)| name.clone()).zip(values).collect();
+                    (index, message)
+                })
+            })
+        ) {
+            let mut all: Vec<&Schema> = SCHEMAS.values().collect();
+            all.sort_by_key(|schema| schema.type_hash);
+            let schema = all[index];
+            let domain = json!({"name": "snapshot", "version": "0.1.4"});
+            let typed = json!({
+                "domain": domain,
+                "types": schema.types_value(),
+                "primaryType": schema.primary,
+                "message": message,
+            });
+            let ours = digest(schema, domain.as_object().unwrap(), &message).unwrap();
+            prop_assert_eq!(ours, digest_any(&typed).unwrap());
+        }
     }
 }
