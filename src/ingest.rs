@@ -115,20 +115,24 @@ impl Ingestor {
     /// Verifies, checks and durably stores one envelope.
     pub async fn accept(&self, body: &[u8]) -> Result<Receipt, Rejection> {
         let now = unix_now();
-        let verified = match self.verify(body, now)? {
-            Signature::Ecdsa(verified) => verified,
-            Signature::Contract(verified, network) => {
-                self.check_contract(verified, network).await?
-            }
-        };
         let prepared = if self.chains.is_configured() {
+            let verified = match self.read(|db| self.verify(body, now, db))? {
+                Signature::Ecdsa(verified) => verified,
+                Signature::Contract(verified, network) => {
+                    self.check_contract(verified, network).await?
+                }
+            };
             // Voting power may be read from a chain node: off the async workers.
             let this = self.clone();
-            tokio::task::spawn_blocking(move || this.prepare(verified, now))
+            tokio::task::spawn_blocking(move || this.read(|db| this.prepare(verified, now, db)))
                 .await
                 .map_err(|err| Rejection::Internal(err.to_string()))??
         } else {
-            self.prepare(verified, now)?
+            // ECDSA only: every step reads the same snapshot.
+            self.read(|db| match self.verify(body, now, db)? {
+                Signature::Ecdsa(verified) => self.prepare(verified, now, db),
+                Signature::Contract(..) => Err(Rejection::SignatureValidationFailed),
+            })?
         };
         let receipt = prepared.receipt.clone();
         let limits = Arc::clone(&self.limits);
@@ -161,8 +165,15 @@ impl Ingestor {
         Ok(receipt)
     }
 
+    /// `steps` over one read snapshot of the store.
+    fn read<T>(&self, steps: impl FnOnce(&Db<'_>) -> Result<T, Rejection>) -> Result<T, Rejection> {
+        let reader = self.store.reader()?;
+        let snapshot = reader.snapshot()?;
+        steps(&Db::new(&snapshot))
+    }
+
     /// Steps up to the signature: shape, size, time, domain, kind, space, alias.
-    fn verify(&self, body: &[u8], now: i64) -> Result<Signature, Rejection> {
+    fn verify(&self, body: &[u8], now: i64, db: &Db<'_>) -> Result<Signature, Rejection> {
         let envelope = Envelope::parse(body).map_err(|err| match err {
             EnvelopeError::Format(_) => Rejection::WrongEnvelopeFormat,
             EnvelopeError::Starknet => Rejection::WrongTypes,
@@ -195,9 +206,6 @@ impl Ingestor {
                 return Err(Rejection::InvalidSpaceId);
             }
         }
-        let reader = self.store.reader()?;
-        let snapshot = reader.snapshot()?;
-        let db = Db::new(&snapshot);
         let space_row = match space {
             Some(space) => db.space(space)?.filter(|row| !row.deleted),
             None => None,
@@ -282,7 +290,7 @@ impl Ingestor {
     }
 
     /// Steps after the signature: replay, kind rules, CID and receipt.
-    fn prepare(&self, verified: Verified, now: i64) -> Result<Prepared, Rejection> {
+    fn prepare(&self, verified: Verified, now: i64, db: &Db<'_>) -> Result<Prepared, Rejection> {
         let Verified {
             envelope,
             schema,
@@ -294,9 +302,6 @@ impl Ingestor {
         let signer = envelope.address();
         let from = envelope.from();
         let timestamp = envelope.timestamp();
-        let reader = self.store.reader()?;
-        let snapshot = reader.snapshot()?;
-        let db = Db::new(&snapshot);
         let id = format!("0x{}", hex::encode(digest));
         if db.message_exists(&id)? {
             return Err(Rejection::DuplicateMessage);
@@ -305,7 +310,7 @@ impl Ingestor {
         let ipfs = blockstore::raw_cid(&pinned);
         let timestamp = timestamp as i64;
         let ctx = rules::Context {
-            db: &db,
+            db,
             chains: &self.chains,
             limits: &self.limits,
             now,
