@@ -115,8 +115,9 @@ impl Ingestor {
     /// Verifies, checks and durably stores one envelope.
     pub async fn accept(&self, body: &[u8]) -> Result<Receipt, Rejection> {
         let now = unix_now();
+        let (envelope, schema) = Self::shape(body, now)?;
         let prepared = if self.chains.is_configured() {
-            let verified = match self.read(|db| self.verify(body, now, db))? {
+            let verified = match self.read(|db| self.verify(envelope, schema, now, db))? {
                 Signature::Ecdsa(verified) => verified,
                 Signature::Contract(verified, network) => {
                     self.check_contract(verified, network).await?
@@ -129,7 +130,7 @@ impl Ingestor {
                 .map_err(|err| Rejection::Internal(err.to_string()))??
         } else {
             // ECDSA only: every step reads the same snapshot.
-            self.read(|db| match self.verify(body, now, db)? {
+            self.read(|db| match self.verify(envelope, schema, now, db)? {
                 Signature::Ecdsa(verified) => self.prepare(verified, now, db),
                 Signature::Contract(..) => Err(Rejection::SignatureValidationFailed),
             })?
@@ -172,8 +173,8 @@ impl Ingestor {
         steps(&Db::new(&snapshot))
     }
 
-    /// Steps up to the signature: shape, size, time, domain, kind, space, alias.
-    fn verify(&self, body: &[u8], now: i64, db: &Db<'_>) -> Result<Signature, Rejection> {
+    /// The steps that need no store: shape, size, time, domain, kind, space id.
+    fn shape(body: &[u8], now: i64) -> Result<(Envelope, &'static typed_data::Schema), Rejection> {
         let envelope = Envelope::parse(body).map_err(|err| match err {
             EnvelopeError::Format(_) => Rejection::WrongEnvelopeFormat,
             EnvelopeError::Starknet => Rejection::WrongTypes,
@@ -199,13 +200,25 @@ impl Ingestor {
             return Err(Rejection::WrongDomain);
         }
         let schema = typed_data::lookup(envelope.types()).ok_or(Rejection::WrongTypes)?;
-        let kind = schema.kind;
-        let space = envelope.message_str("space");
-        if let Some(space) = space {
+        if let Some(space) = envelope.message_str("space") {
             if (!space.contains(':') || space.starts_with("s:")) && !valid_space_id(space) {
                 return Err(Rejection::InvalidSpaceId);
             }
         }
+        Ok((envelope, schema))
+    }
+
+    /// The steps up to the signature that read the store: space, alias, then
+    /// the signature itself.
+    fn verify(
+        &self,
+        envelope: Envelope,
+        schema: &'static typed_data::Schema,
+        now: i64,
+        db: &Db<'_>,
+    ) -> Result<Signature, Rejection> {
+        let kind = schema.kind;
+        let space = envelope.message_str("space");
         let space_row = match space {
             Some(space) => db.space(space)?.filter(|row| !row.deleted),
             None => None,

@@ -1,8 +1,7 @@
-//! Fuzzes the ingest path that runs before any database access: envelope JSON
-//! → shape check → size rule → kind lookup → EIP-712 digest → signer recovery
-//! → pinned bytes. Nothing on this path may panic, including panics that
-//! `typed_data::digest` would catch with `catch_unwind` (libfuzzer-sys aborts
-//! on any panic, caught or not, so those are reported too).
+//! Fuzzes the ingest steps that read no database: envelope JSON → shape check
+//! → size rule → kind lookup → EIP-712 digest → signer recovery → pinned
+//! bytes. Nothing on this path may panic (libfuzzer-sys aborts on any panic,
+//! so every one is reported).
 
 #![no_main]
 

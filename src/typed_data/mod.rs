@@ -278,9 +278,10 @@ pub fn digest(
     let domain = parse_domain(domain)?;
     // `hashStruct(message)` = keccak(typeHash ‖ encodeData(field)…): the type
     // hash is cached per schema (from ethers-core), and each field is one
-    // 32-byte word. The whitelisted schemas use only the six field types below,
-    // all checked by `value_fits` first, so each word is the EIP-712 rule
-    // written out; the tests hold every schema to ethers-core's `TypedData`.
+    // 32-byte word. The whitelisted schemas use only the six field types of
+    // `encode_value`, which refuses any value that does not fit its type, so
+    // each word is the EIP-712 rule written out; the tests hold every schema
+    // to ethers-core's `TypedData`.
     let mut hasher = Keccak256::new();
     hasher.update(schema.type_hash);
     for (name, ty) in &schema.fields {
