@@ -1,21 +1,31 @@
 //! End-to-end load test: pre-signed votes over HTTP on loopback against a real
 //! server (durable group commit), beside the floor measured in the same run:
 //! raw k256 recovery on every core. Bounded: it sends `--votes` requests once.
+//! The clients are `--clients` raw keep-alive connections driven by one
+//! thread, so the generator takes as little as possible of the cores it shares
+//! with the server. The run also measures the ceiling any relayer has here:
+//! one recovery plus one receipt signature per vote on every core, and then
+//! a stateless relay over HTTP (the same votes parsed, digested, recovered
+//! and receipted, with no store and no rules), on the same cores and clients.
 //!
 //! Run: `cargo bench --bench load -- --votes 20000 --clients 16`
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Map, Value};
+use votehub::envelope::Envelope;
 use votehub::http::AppState;
 use votehub::ingest::{unix_now, Ingestor};
 use votehub::rules::Limits;
 use votehub::signature::{self, Signer};
 use votehub::store::{writer::Writer, Db, Store};
-use votehub::typed_data::Kind;
+use votehub::typed_data::{self, Kind};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -66,6 +76,199 @@ fn raw_recovery_rate(threads: usize, per_thread: usize) -> f64 {
         worker.join().unwrap();
     }
     (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Recoveries plus receipt signatures per second on `threads` threads: the
+/// cryptography every accepted vote needs, with nothing else.
+fn crypto_ceiling_rate(threads: usize, per_thread: usize) -> f64 {
+    let relayer = Arc::new(Signer::generate());
+    /// A digest, its signature, and the signature as the hex a receipt signs.
+    type Sample = ([u8; 32], Vec<u8>, String);
+    let samples: Arc<Vec<Sample>> = Arc::new(
+        (0..256u32)
+            .map(|i| {
+                let digest = signature::keccak256(&i.to_be_bytes());
+                let sig = Signer::generate().sign_prehash(&digest).to_vec();
+                let text = format!("0x{}", hex::encode(&sig));
+                (digest, sig, text)
+            })
+            .collect(),
+    );
+    let start = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let (samples, relayer) = (samples.clone(), relayer.clone());
+            std::thread::spawn(move || {
+                for i in 0..per_thread {
+                    let (digest, sig, text) = &samples[(i + t) % samples.len()];
+                    std::hint::black_box(signature::recover(digest, sig).unwrap());
+                    std::hint::black_box(relayer.personal_sign(text));
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Starts an actix server built by `start` on a fresh loopback port, on its
+/// own thread, and returns the port.
+fn serve(
+    workers: usize,
+    start: impl FnOnce(TcpListener, usize) -> std::io::Result<actix_web::dev::Server> + Send + 'static,
+) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new()
+            .block_on(async move { start(listener, workers).unwrap().await })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    address
+}
+
+/// What every relayer computes for a vote, and nothing else: parse, kind,
+/// EIP-712 digest, recovery, the pinned JSON's CID and the receipt. No store,
+/// no rules. Its throughput bounds any server's on these cores.
+async fn stateless_relay(body: web::Bytes, relayer: web::Data<Signer>) -> HttpResponse {
+    let envelope = Envelope::parse(&body).unwrap();
+    let schema = typed_data::lookup(envelope.types()).unwrap();
+    let digest = typed_data::digest(schema, envelope.domain(), envelope.message()).unwrap();
+    let sig = signature::decode_hex_sig(envelope.sig()).unwrap();
+    assert_eq!(
+        signature::recover(&digest, &sig).unwrap(),
+        envelope.address()
+    );
+    let id = format!("0x{}", hex::encode(digest));
+    let ipfs = votehub::blockstore::raw_cid(&envelope.pinned_json(&id));
+    let receipt = relayer.personal_sign(envelope.sig());
+    HttpResponse::Ok().json(json!({
+        "id": id,
+        "ipfs": ipfs,
+        "relayer": {"address": relayer.address().to_string(), "receipt": receipt},
+    }))
+}
+
+/// One load run's outcome.
+struct Run {
+    seconds: f64,
+    cpu_seconds: f64,
+    accepted: usize,
+    latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.accepted as f64 / self.seconds
+    }
+
+    /// A latency percentile in milliseconds.
+    fn percentile(&self, p: f64) -> f64 {
+        let i = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
+        self.latencies[i].as_secs_f64() * 1e3
+    }
+}
+
+/// Sends every request once over `clients` keep-alive connections driven by
+/// one thread, and measures the run.
+fn drive(address: SocketAddr, requests: &Arc<Vec<Vec<u8>>>, clients: usize) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cpu_before = process_cpu_seconds();
+    let start = Instant::now();
+    let outcomes = runtime.block_on(async {
+        let tasks: Vec<_> = (0..clients)
+            .map(|_| tokio::spawn(connection(address, requests.clone(), next.clone())))
+            .collect();
+        let mut outcomes = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        outcomes
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let cpu_seconds = process_cpu_seconds() - cpu_before;
+    let accepted = outcomes.iter().map(|(_, accepted)| accepted).sum();
+    let mut latencies: Vec<Duration> = outcomes.into_iter().flat_map(|(l, _)| l).collect();
+    latencies.sort();
+    Run {
+        seconds,
+        cpu_seconds,
+        accepted,
+        latencies,
+    }
+}
+
+/// A complete HTTP/1.1 keep-alive request posting `body`, built before the
+/// clock starts.
+fn http_request(body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
+}
+
+/// One keep-alive connection sending requests until none are left: their
+/// latencies and how many were answered 200.
+async fn connection(
+    address: SocketAddr,
+    requests: Arc<Vec<Vec<u8>>>,
+    next: Arc<AtomicUsize>,
+) -> (Vec<Duration>, usize) {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut buffer = Vec::with_capacity(4096);
+    let (mut latencies, mut accepted) = (Vec::new(), 0);
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(request) = requests.get(i) else {
+            return (latencies, accepted);
+        };
+        let sent = Instant::now();
+        stream.write_all(request).await.unwrap();
+        buffer.clear();
+        if read_response(&mut stream, &mut buffer).await == 200 {
+            accepted += 1;
+        }
+        latencies.push(sent.elapsed());
+    }
+}
+
+/// Reads one response (headers, then `Content-Length` bytes of body) and
+/// returns its status code.
+async fn read_response(stream: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> u16 {
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buffer[..end])
+                .unwrap()
+                .to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map(|value| value.trim().parse().unwrap())
+                .unwrap_or(0);
+            while buffer.len() < end + 4 + length {
+                read_more(stream, buffer).await;
+            }
+            return head[9..12].parse().unwrap();
+        }
+        read_more(stream, buffer).await;
+    }
+}
+
+async fn read_more(stream: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) {
+    let mut chunk = [0u8; 4096];
+    let n = stream.read(&mut chunk).await.unwrap();
+    assert!(n > 0, "the server closed a keep-alive connection");
+    buffer.extend_from_slice(&chunk[..n]);
 }
 
 /// User + system CPU time of this process (Linux `/proc/self/stat`), seconds.
@@ -139,84 +342,59 @@ fn main() {
 
     eprintln!("measuring raw k256 recovery on {cores} threads…");
     let floor = raw_recovery_rate(cores, 20_000);
+    let ceiling = crypto_ceiling_rate(cores, 10_000);
 
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests: Arc<Vec<Vec<u8>>> =
+        Arc::new(votes.iter().map(|body| http_request(body)).collect());
     let state = AppState::new(ingestor, 0, 1 << 20);
-    std::thread::spawn(move || {
-        actix_web::rt::System::new()
-            .block_on(async move { votehub::http::start(state, listener, cores).unwrap().await })
+    let server = serve(cores, move |listener, workers| {
+        votehub::http::start(state, listener, workers)
     });
-    std::thread::sleep(Duration::from_millis(300));
+    let run = drive(server, &requests, n_clients);
+    let accepted = run.accepted;
 
-    let votes = Arc::new(votes);
-    let next = Arc::new(AtomicUsize::new(0));
-    let latencies = Arc::new(Mutex::new(Vec::with_capacity(n_votes)));
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let cpu_before = process_cpu_seconds();
-    let start = Instant::now();
-    let clients: Vec<_> = (0..n_clients)
-        .map(|_| {
-            let (votes, next, latencies, accepted, url) = (
-                votes.clone(),
-                next.clone(),
-                latencies.clone(),
-                accepted.clone(),
-                url.clone(),
-            );
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= votes.len() {
-                        break;
-                    }
-                    let sent = Instant::now();
-                    let mut response = agent
-                        .post(&url)
-                        .header("Content-Type", "application/json")
-                        .send(&votes[i][..])
-                        .unwrap();
-                    let _ = response.body_mut().read_to_vec();
-                    local.push(sent.elapsed());
-                    if response.status().as_u16() == 200 {
-                        accepted.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                latencies.lock().unwrap().extend(local);
-            })
+    let relay = serve(cores, |listener, workers| {
+        let relayer = web::Data::new(Signer::generate());
+        Ok(HttpServer::new(move || {
+            App::new()
+                .app_data(relayer.clone())
+                .route("/", web::post().to(stateless_relay))
         })
-        .collect();
-    for client in clients {
-        client.join().unwrap();
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let cpu = process_cpu_seconds() - cpu_before;
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort();
-    let percentile =
-        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let accepted = accepted.load(Ordering::Relaxed);
-    let rate = accepted as f64 / elapsed;
+        .workers(workers)
+        .listen(listener)?
+        .run())
+    });
+    let relay_run = drive(relay, &requests, n_clients);
+
     println!("votes sent              {n_votes} by {n_clients} clients, {cores} server workers");
-    println!("votes accepted          {accepted} in {elapsed:.2} s");
-    println!("accepted votes/s        {rate:.0}");
+    println!("votes accepted          {accepted} in {:.2} s", run.seconds);
+    println!("accepted votes/s        {:.0}", run.rate());
     println!(
         "latency p50 / p99       {:.2} ms / {:.2} ms",
-        percentile(0.50).as_secs_f64() * 1e3,
-        percentile(0.99).as_secs_f64() * 1e3
+        run.percentile(0.50),
+        run.percentile(0.99)
     );
     println!(
         "CPU (server + clients)  {:.0} µs per vote, {:.0} % of {cores} cores",
-        cpu / n_votes as f64 * 1e6,
-        cpu / elapsed / cores as f64 * 100.0
+        run.cpu_seconds / n_votes as f64 * 1e6,
+        run.cpu_seconds / run.seconds / cores as f64 * 100.0
     );
     println!("raw k256 recover/s      {floor:.0} ({cores} threads, same run)");
-    println!("ratio to the floor      {:.2}", rate / floor);
+    println!(
+        "recover + receipt/s     {ceiling:.0} ({cores} threads, same run; ratio {:.2})",
+        ceiling / floor
+    );
+    println!(
+        "stateless relay/s       {:.0} (HTTP, no store, no rules; ratio {:.2}; {:.0} µs per vote)",
+        relay_run.rate(),
+        relay_run.rate() / floor,
+        relay_run.cpu_seconds / n_votes as f64 * 1e6
+    );
+    println!("ratio to the floor      {:.2}", run.rate() / floor);
+    assert_eq!(
+        relay_run.accepted, n_votes,
+        "the stateless relay refused a vote"
+    );
     assert_eq!(
         accepted, n_votes,
         "every pre-signed vote should be accepted"

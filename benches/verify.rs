@@ -1,7 +1,8 @@
 //! The verify path (envelope parse → kind lookup → EIP-712 digest → k256
 //! recovery → address) beside its floor, raw `recover_from_prehash`, and the
 //! same recovery with k256 0.13 (the version ethers-core carries), to justify
-//! the choice of k256 0.14. Run: `cargo bench --bench verify`.
+//! the choice of k256 0.14, and the relayer's receipt signature that every
+//! accepted message also costs. Run: `cargo bench --bench verify`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map, Value};
@@ -86,6 +87,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % parsed.len();
             black_box(signature::recover(&parsed[i].1, &parsed[i].2).unwrap())
+        })
+    });
+    let relayer = Signer::generate();
+    c.bench_function("relayer receipt (k256 0.14 personal_sign)", |b| {
+        b.iter(|| {
+            i = (i + 1) % parsed.len();
+            black_box(relayer.personal_sign(parsed[i].0.sig()))
         })
     });
     let raw14: Vec<_> = parsed

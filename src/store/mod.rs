@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_message_log.sql"),
     include_str!("migrations/0004_pin_outbox.sql"),
     include_str!("migrations/0005_audit.sql"),
+    include_str!("migrations/0006_append_layout.sql"),
 ];
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -173,5 +174,58 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn the_append_layout_keeps_blocks_and_votes_stored_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votehub.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..5] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 5).unwrap();
+            conn.execute_batch(
+                "INSERT INTO blocks (cid, data) VALUES ('old', x'01');
+                 INSERT INTO votes (id, ipfs, voter, created, space, proposal, choice, reason, app, metadata, vp,
+                   vp_by_strategy, vp_state)
+                 VALUES ('0x1', 'bafk1', '0xA', 10, 's.eth', '0xp', '1', '', '', '{}', 1, '[1]', 'final');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let conn = store.write_connection().unwrap();
+        let db = Db::new(&conn);
+        assert_eq!(db.block("old").unwrap(), Some(vec![1]));
+        assert_eq!(
+            db.current_vote("0xA", "s.eth", "0xp").unwrap(),
+            Some(("0x1".to_string(), 10))
+        );
+        // The voter's key is still unique: a revote replaces the old row.
+        let revote = db::VoteRow {
+            id: "0x2".into(),
+            ipfs: "bafk2".into(),
+            voter: "0xA".into(),
+            created: 20,
+            space: "s.eth".into(),
+            proposal: "0xp".into(),
+            choice: serde_json::json!(2),
+            reason: String::new(),
+            app: String::new(),
+            metadata: serde_json::json!({}),
+            vp: 1.0,
+            vp_by_strategy: vec![1.0],
+            vp_state: "final".into(),
+        };
+        db.put_vote(&revote, true).unwrap();
+        let count: i64 = conn
+            .query_row("SELECT COUNT(*) FROM votes", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+        assert_eq!(
+            db.current_vote("0xA", "s.eth", "0xp").unwrap(),
+            Some(("0x2".to_string(), 20))
+        );
     }
 }

@@ -1,0 +1,35 @@
+-- Layouts that append. Every accepted vote writes a block and a vote row;
+-- as WITHOUT ROWID tables keyed by a random CID or voter, each insert landed
+-- on a random leaf holding a few wide rows, split it often, and every such
+-- page went to the WAL again at each group commit. Here the rows go to the
+-- end of a rowid table and only a narrow unique index takes the random key.
+CREATE TABLE blocks_appended (
+  seq  INTEGER PRIMARY KEY,
+  cid  TEXT NOT NULL UNIQUE,
+  data BLOB NOT NULL
+);
+INSERT INTO blocks_appended (cid, data) SELECT cid, data FROM blocks;
+DROP TABLE blocks;
+ALTER TABLE blocks_appended RENAME TO blocks;
+
+CREATE TABLE votes_appended (
+  id             TEXT NOT NULL,
+  ipfs           TEXT NOT NULL,
+  voter          TEXT NOT NULL,
+  created        INTEGER NOT NULL,
+  space          TEXT NOT NULL,
+  proposal       TEXT NOT NULL,
+  choice         TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  app            TEXT NOT NULL,
+  metadata       TEXT NOT NULL,
+  vp             REAL NOT NULL,
+  vp_by_strategy TEXT NOT NULL,
+  vp_state       TEXT NOT NULL,
+  UNIQUE (voter, space, proposal)
+);
+INSERT INTO votes_appended SELECT id, ipfs, voter, created, space, proposal, choice, reason, app, metadata, vp,
+  vp_by_strategy, vp_state FROM votes;
+DROP TABLE votes;
+ALTER TABLE votes_appended RENAME TO votes;
+CREATE INDEX votes_by_created ON votes(proposal, created, id);
