@@ -2,10 +2,21 @@
 //!
 //! Jobs queue on a bounded channel. The writer thread takes every job waiting
 //! (up to a batch limit), runs each inside its own savepoint of one
-//! transaction, and commits the transaction once: one fsync for the group. A
-//! job that is refused rolls back its savepoint only. Replies are sent after
-//! the commit returned, so an acknowledged message is on disk, and a failed
-//! commit reports every job of the group as failed.
+//! transaction, and commits the transaction once. A job that is refused rolls
+//! back its savepoint only; a failed commit reports every job of the group as
+//! failed.
+//!
+//! The commit writes the group's WAL frames without waiting for the disk
+//! (`synchronous = NORMAL` on this connection); the syncer thread then
+//! fsyncs the WAL file and only after that sends the group's replies. The
+//! writer meanwhile builds the next group, so the cores keep working while
+//! the disk flushes, and one fsync covers every group committed before it
+//! began. An acknowledged message is therefore on disk. Readers may see a
+//! group a moment before it is durable, as with PostgreSQL's commits.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
@@ -16,10 +27,15 @@ use crate::rejection::Rejection;
 /// The work of one message inside the writer's transaction.
 pub type Apply = Box<dyn FnOnce(&Db<'_>) -> Result<(), Rejection> + Send>;
 
+type Reply = oneshot::Sender<Result<(), Rejection>>;
+
 struct Job {
     apply: Apply,
-    reply: oneshot::Sender<Result<(), Rejection>>,
+    reply: Reply,
 }
+
+/// A committed group's replies, held until the WAL is on disk.
+type Committed = Vec<(Reply, Result<(), Rejection>)>;
 
 /// A handle to the writer thread; cheap to clone.
 #[derive(Clone)]
@@ -34,6 +50,14 @@ impl Writer {
         let conn = store.write_connection()?;
         // Checkpoints run beside the writer, not inside its commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // The syncer thread makes each commit durable before its replies.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let (committed, to_sync) = std_mpsc::channel::<Committed>();
+        let wal = wal_path(store.path());
+        std::thread::Builder::new()
+            .name("votehub-sync".into())
+            .spawn(move || sync_loop(&wal, &to_sync))
+            .map_err(|err| StoreError::Thread(err.to_string()))?;
         let checkpoints = store.write_connection()?;
         let (alive, ended) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
@@ -44,7 +68,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("votehub-writer".into())
             .spawn(move || {
-                run(conn, queue, max_batch.max(1));
+                run(conn, queue, max_batch.max(1), &committed);
                 drop(alive);
             })
             .map_err(|err| StoreError::Thread(err.to_string()))?;
@@ -98,7 +122,52 @@ fn checkpoint_loop(conn: &Connection, writer_ended: &std::sync::mpsc::Receiver<(
     }
 }
 
-fn run(mut conn: Connection, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
+/// The write-ahead log beside the database file.
+fn wal_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Waits for committed groups, fsyncs the WAL once for all that are waiting,
+/// then replies to them; until the writer ends.
+fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>) {
+    let mut file = None;
+    while let Ok(mut replies) = committed.recv() {
+        while let Ok(more) = committed.try_recv() {
+            replies.extend(more);
+        }
+        let synced = sync_wal(&mut file, wal);
+        if let Err(err) = &synced {
+            tracing::error!(%err, "cannot fsync the WAL; the group is not acknowledged");
+        }
+        for (reply, outcome) in replies {
+            // A refused job wrote nothing: its refusal stands either way.
+            let outcome = match (&synced, outcome) {
+                (Err(err), Ok(())) => Err(Rejection::Internal(format!("fsync of the WAL: {err}"))),
+                (_, outcome) => outcome,
+            };
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+/// fsync covers the file, whichever descriptor wrote it. The WAL is opened
+/// after the first commit created it; the writer's connection keeps it alive.
+fn sync_wal(file: &mut Option<File>, wal: &Path) -> std::io::Result<()> {
+    let file = match file {
+        Some(file) => file,
+        None => file.insert(File::open(wal)?),
+    };
+    file.sync_data()
+}
+
+fn run(
+    mut conn: Connection,
+    mut queue: mpsc::Receiver<Job>,
+    max_batch: usize,
+    committed: &std_mpsc::Sender<Committed>,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = queue.blocking_recv() {
         batch.push(first);
@@ -108,11 +177,15 @@ fn run(mut conn: Connection, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
                 Err(_) => break,
             }
         }
-        commit_group(&mut conn, &mut batch);
+        commit_group(&mut conn, &mut batch, committed);
     }
 }
 
-fn commit_group(conn: &mut Connection, batch: &mut Vec<Job>) {
+fn commit_group(
+    conn: &mut Connection,
+    batch: &mut Vec<Job>,
+    committed: &std_mpsc::Sender<Committed>,
+) {
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(err) => {
@@ -146,7 +219,52 @@ fn commit_group(conn: &mut Connection, batch: &mut Vec<Job>) {
         }
         return;
     }
-    for (reply, outcome) in outcomes {
-        let _ = reply.send(outcome);
+    // The syncer only ends after this thread, so the send cannot fail.
+    let _ = committed.send(outcomes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wal_sits_beside_the_database() {
+        assert_eq!(
+            wal_path(Path::new("/data/votehub.sqlite")),
+            PathBuf::from("/data/votehub.sqlite-wal")
+        );
+    }
+
+    /// An accepted job whose WAL cannot be synced is not acknowledged; a
+    /// refused one keeps its refusal.
+    #[test]
+    fn replies_wait_for_the_fsync_and_report_its_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let (committed, to_sync) = std_mpsc::channel::<Committed>();
+        let (first, first_answer) = oneshot::channel();
+        let (second, second_answer) = oneshot::channel();
+        committed.send(vec![(first, Ok(()))]).unwrap();
+        committed
+            .send(vec![(second, Err(Rejection::DuplicateMessage))])
+            .unwrap();
+        drop(committed);
+        sync_loop(&dir.path().join("missing-wal"), &to_sync);
+        assert!(matches!(
+            first_answer.blocking_recv().unwrap(),
+            Err(Rejection::Internal(_))
+        ));
+        assert_eq!(
+            second_answer.blocking_recv().unwrap(),
+            Err(Rejection::DuplicateMessage)
+        );
+
+        let wal = dir.path().join("votehub.sqlite-wal");
+        std::fs::write(&wal, b"frames").unwrap();
+        let (committed, to_sync) = std_mpsc::channel::<Committed>();
+        let (reply, answer) = oneshot::channel();
+        committed.send(vec![(reply, Ok(()))]).unwrap();
+        drop(committed);
+        sync_loop(&wal, &to_sync);
+        assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
     }
 }
