@@ -314,10 +314,15 @@ impl<'a> Db<'a> {
     /// Stores a block and queues it for pinning in the same transaction, so
     /// the pin job is exactly as durable as the block (`outbox.rs`).
     pub fn put_block(&self, cid: &str, data: &[u8]) -> Result<(), StoreError> {
-        self.conn
+        let inserted = self
+            .conn
             .prepare_cached("INSERT OR IGNORE INTO blocks (cid, data) VALUES (?1, ?2)")?
             .execute(params![cid, data])?;
-        self.enqueue_pin(cid, super::unix_ms())
+        // A block stored before already has its pin job.
+        if inserted == 0 {
+            return Ok(());
+        }
+        self.enqueue_pin(self.conn.last_insert_rowid(), super::unix_ms())
     }
 
     pub fn message_count(&self) -> Result<i64, StoreError> {

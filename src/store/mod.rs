@@ -177,7 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn the_append_layout_keeps_blocks_and_votes_stored_before_it() {
+    fn the_append_layout_keeps_blocks_votes_and_pin_jobs_stored_before_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("votehub.sqlite");
         {
@@ -188,6 +188,10 @@ mod tests {
             conn.pragma_update(None, "user_version", 5).unwrap();
             conn.execute_batch(
                 "INSERT INTO blocks (cid, data) VALUES ('old', x'01');
+                 INSERT INTO blocks (cid, data) VALUES ('waiting', x'02');
+                 INSERT INTO pin_outbox (cid, queued, state, attempts, next_attempt, done)
+                   VALUES ('old', 1, 'pinned', 1, 1, 2);
+                 INSERT INTO pin_outbox (cid, queued, next_attempt) VALUES ('waiting', 1, 1);
                  INSERT INTO votes (id, ipfs, voter, created, space, proposal, choice, reason, app, metadata, vp,
                    vp_by_strategy, vp_state)
                  VALUES ('0x1', 'bafk1', '0xA', 10, 's.eth', '0xp', '1', '', '', '{}', 1, '[1]', 'final');",
@@ -198,6 +202,15 @@ mod tests {
         let conn = store.write_connection().unwrap();
         let db = Db::new(&conn);
         assert_eq!(db.block("old").unwrap(), Some(vec![1]));
+        // Pin jobs keep their state: the pinned block is not pushed again.
+        let due: Vec<String> = db
+            .pins_due(10, 10)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.cid)
+            .collect();
+        assert_eq!(due, ["waiting"]);
+        assert_eq!(db.pin_status().unwrap().pinned, 1);
         assert_eq!(
             db.current_vote("0xA", "s.eth", "0xp").unwrap(),
             Some(("0x1".to_string(), 10))

@@ -1,4 +1,4 @@
-//! The pin outbox (migration 0004): every stored block waits here until the
+//! The pin outbox (migrations 0004 and 0006): every stored block waits here until the
 //! pinning worker (`crate::pinning`) has pushed it to Kubo. Rows are queued by
 //! [`Db::put_block`] and updated by the worker through the single writer;
 //! `votehub ipfs status` reads them. Times are unix milliseconds.
@@ -63,23 +63,23 @@ pub struct PinStatus {
 }
 
 impl Db<'_> {
-    /// Queues `cid` for pinning; a block queued before keeps its row (and its
-    /// state: a pinned block is not pushed again).
-    pub(super) fn enqueue_pin(&self, cid: &str, now: i64) -> Result<(), StoreError> {
+    /// Queues the block numbered `block` for pinning; a block queued before
+    /// keeps its row (and its state: a pinned block is not pushed again).
+    pub(super) fn enqueue_pin(&self, block: i64, now: i64) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO pin_outbox (cid, queued, next_attempt) VALUES (?1, ?2, ?2)",
+                "INSERT OR IGNORE INTO pin_outbox (block, queued, next_attempt) VALUES (?1, ?2, ?2)",
             )?
-            .execute(params![cid, now])?;
+            .execute(params![block, now])?;
         Ok(())
     }
 
     /// Up to `limit` pending blocks due at `now`, longest-waiting first.
     pub fn pins_due(&self, now: i64, limit: usize) -> Result<Vec<DuePin>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT o.cid, b.data, o.attempts FROM pin_outbox o LEFT JOIN blocks b ON b.cid = o.cid
+            "SELECT b.cid, b.data, o.attempts FROM pin_outbox o JOIN blocks b ON b.seq = o.block
              WHERE o.state = 'pending' AND o.next_attempt <= ?1
-             ORDER BY o.next_attempt, o.queued, o.cid LIMIT ?2",
+             ORDER BY o.next_attempt, o.queued, o.block LIMIT ?2",
         )?;
         let rows = statement
             .query_map(
@@ -101,7 +101,7 @@ impl Db<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE pin_outbox SET state = 'pinned', attempts = attempts + 1, last_error = NULL, done = ?2
-                 WHERE cid = ?1 AND state = 'pending'",
+                 WHERE block = (SELECT seq FROM blocks WHERE cid = ?1) AND state = 'pending'",
             )?
             .execute(params![cid, now])?;
         Ok(())
@@ -112,7 +112,7 @@ impl Db<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE pin_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3
-                 WHERE cid = ?1 AND state = 'pending'",
+                 WHERE block = (SELECT seq FROM blocks WHERE cid = ?1) AND state = 'pending'",
             )?
             .execute(params![cid, error, next_attempt])?;
         Ok(())
@@ -129,7 +129,7 @@ impl Db<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE pin_outbox SET state = 'mismatch', attempts = attempts + 1, kubo_cid = ?2,
-                 last_error = ?3, done = ?4 WHERE cid = ?1 AND state = 'pending'",
+                 last_error = ?3, done = ?4 WHERE block = (SELECT seq FROM blocks WHERE cid = ?1) AND state = 'pending'",
             )?
             .execute(params![cid, kubo_cid, error, now])?;
         Ok(())
@@ -157,7 +157,8 @@ impl Db<'_> {
         status.oldest_pending = self
             .conn
             .query_row(
-                "SELECT cid, queued FROM pin_outbox WHERE state = 'pending' ORDER BY queued, cid LIMIT 1",
+                "SELECT b.cid, o.queued FROM pin_outbox o JOIN blocks b ON b.seq = o.block
+                 WHERE o.state = 'pending' ORDER BY o.queued, o.block LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -165,8 +166,9 @@ impl Db<'_> {
         status.next_retry = self
             .conn
             .query_row(
-                "SELECT cid, next_attempt, attempts, last_error FROM pin_outbox
-                 WHERE state = 'pending' AND attempts > 0 ORDER BY next_attempt, cid LIMIT 1",
+                "SELECT b.cid, o.next_attempt, o.attempts, o.last_error FROM pin_outbox o
+                 JOIN blocks b ON b.seq = o.block
+                 WHERE o.state = 'pending' AND o.attempts > 0 ORDER BY o.next_attempt, o.block LIMIT 1",
                 [],
                 |r| {
                     Ok(PinRetry {
@@ -179,7 +181,8 @@ impl Db<'_> {
             )
             .optional()?;
         let mut mismatches = self.conn.prepare_cached(
-            "SELECT cid, kubo_cid, last_error, done FROM pin_outbox WHERE state = 'mismatch' ORDER BY done, cid",
+            "SELECT b.cid, o.kubo_cid, o.last_error, o.done FROM pin_outbox o JOIN blocks b ON b.seq = o.block
+             WHERE o.state = 'mismatch' ORDER BY o.done, o.block",
         )?;
         status.mismatches = mismatches
             .query_map([], |r| {
@@ -230,8 +233,10 @@ mod tests {
         let (_dir, store) = store();
         let conn = store.write_connection().unwrap();
         let db = Db::new(&conn);
-        for cid in ["c1", "c2", "c3", "c4"] {
-            db.enqueue_pin(cid, 1_000).unwrap();
+        for (seq, cid) in ["c1", "c2", "c3", "c4"].into_iter().enumerate() {
+            conn.execute("INSERT INTO blocks (cid, data) VALUES (?1, x'00')", [cid])
+                .unwrap();
+            db.enqueue_pin(seq as i64 + 1, 1_000).unwrap();
         }
         db.pin_done("c1", 2_000).unwrap();
         db.pin_failed("c2", "daemon down", 60_000).unwrap();
@@ -277,24 +282,26 @@ mod tests {
         assert_eq!(status.mismatches[0].flagged, Some(3_000));
     }
 
+    /// A store from before the outbox (version 3) gets a pin job for every
+    /// block it held, through both outbox layouts (0004, then 0006).
     #[test]
-    fn the_migration_queues_blocks_stored_before_it() {
+    fn the_migrations_queue_blocks_stored_before_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("votehub.sqlite");
-        Store::open(&path).unwrap();
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "DROP TABLE pin_outbox; INSERT INTO blocks (cid, data) VALUES ('old', x'01');",
-            )
-            .unwrap();
-            let migration = include_str!("migrations/0004_pin_outbox.sql");
-            conn.execute_batch(migration).unwrap();
+            for migration in &super::super::MIGRATIONS[..3] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch("INSERT INTO blocks (cid, data) VALUES ('old', x'01');")
+                .unwrap();
         }
         let store = Store::open(&path).unwrap();
         let reader = store.reader().unwrap();
         let due = reader.db().pins_due(unix_ms(), 10).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].cid, "old");
+        assert_eq!(due[0].data.as_deref(), Some(&[1u8][..]));
     }
 }

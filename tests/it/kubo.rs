@@ -121,7 +121,7 @@ fn stored_blocks(database: &Path) -> Vec<(String, Vec<u8>)> {
 fn outbox(database: &Path, cid: &str) -> (String, i64) {
     let conn = rusqlite::Connection::open(database).unwrap();
     conn.query_row(
-        "SELECT state, attempts FROM pin_outbox WHERE cid = ?1",
+        "SELECT o.state, o.attempts FROM pin_outbox o JOIN blocks b ON b.seq = o.block WHERE b.cid = ?1",
         [cid],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )

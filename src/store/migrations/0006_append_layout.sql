@@ -33,3 +33,23 @@ INSERT INTO votes_appended SELECT id, ipfs, voter, created, space, proposal, cho
 DROP TABLE votes;
 ALTER TABLE votes_appended RENAME TO votes;
 CREATE INDEX votes_by_created ON votes(proposal, created, id);
+
+-- The pin outbox keyed by the block's sequence number: a new block's pin job
+-- appends too, and still references exactly one block.
+CREATE TABLE pin_outbox_appended (
+  block        INTEGER PRIMARY KEY REFERENCES blocks (seq),
+  queued       INTEGER NOT NULL,
+  state        TEXT NOT NULL DEFAULT 'pending'
+               CHECK (state IN ('pending', 'pinned', 'mismatch')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL,
+  last_error   TEXT,
+  kubo_cid     TEXT,
+  done         INTEGER
+);
+INSERT INTO pin_outbox_appended (block, queued, state, attempts, next_attempt, last_error, kubo_cid, done)
+SELECT b.seq, o.queued, o.state, o.attempts, o.next_attempt, o.last_error, o.kubo_cid, o.done
+FROM pin_outbox o JOIN blocks b ON b.cid = o.cid;
+DROP TABLE pin_outbox;
+ALTER TABLE pin_outbox_appended RENAME TO pin_outbox;
+CREATE INDEX pin_outbox_due ON pin_outbox (state, next_attempt);
