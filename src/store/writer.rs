@@ -1,15 +1,15 @@
 //! The single writer: group commit with acknowledgement after durability.
 //!
-//! Jobs queue on a bounded channel. The writer thread takes every job waiting
-//! (up to a batch limit), runs each inside its own savepoint of one
-//! transaction, and commits the transaction once. A job that is refused rolls
-//! back its savepoint only; a failed commit reports every job of the group as
-//! failed.
+//! Jobs queue on a bounded channel. The writer thread applies each job inside
+//! its own savepoint of one open transaction, and commits the transaction
+//! when the previous fsync has finished and no job is waiting (or the group
+//! is full). A job that is refused rolls back its savepoint only; a failed
+//! commit reports every job of the group as failed.
 //!
 //! The commit writes the group's WAL frames without waiting for the disk
 //! (`synchronous = NORMAL` on this connection); the syncer thread then
 //! fsyncs the WAL file and only after that sends the group's replies. The
-//! writer meanwhile builds the next group, so the cores keep working while
+//! writer meanwhile applies the next jobs, so the cores keep working while
 //! the disk flushes, and one fsync covers every group committed before it
 //! began. An acknowledged message is therefore on disk. Readers may see a
 //! group a moment before it is durable, as with PostgreSQL's commits.
@@ -18,7 +18,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Db, Store, StoreError};
@@ -34,13 +34,20 @@ struct Job {
     reply: Reply,
 }
 
+/// What the writer thread receives: a job, or the syncer's word that the
+/// last fsync finished and the next group may commit.
+enum Work {
+    Job(Job),
+    Synced,
+}
+
 /// A committed group's replies, held until the WAL is on disk.
 type Committed = Vec<(Reply, Result<(), Rejection>)>;
 
 /// A handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Work>,
 }
 
 impl Writer {
@@ -52,11 +59,20 @@ impl Writer {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // The syncer thread makes each commit durable before its replies.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let (jobs, queue) = mpsc::channel(max_batch.max(1) * 4);
         let (committed, to_sync) = std_mpsc::channel::<Committed>();
         let wal = wal_path(store.path());
+        // A weak handle: the queue still closes when every `Writer` is gone.
+        let synced = jobs.downgrade();
         std::thread::Builder::new()
             .name("votehub-sync".into())
-            .spawn(move || sync_loop(&wal, &to_sync))
+            .spawn(move || {
+                sync_loop(&wal, &to_sync, || {
+                    if let Some(jobs) = synced.upgrade() {
+                        let _ = jobs.blocking_send(Work::Synced);
+                    }
+                })
+            })
             .map_err(|err| StoreError::Thread(err.to_string()))?;
         let checkpoints = store.write_connection()?;
         let (alive, ended) = std::sync::mpsc::channel::<()>();
@@ -64,7 +80,6 @@ impl Writer {
             .name("votehub-checkpoint".into())
             .spawn(move || checkpoint_loop(&checkpoints, &ended))
             .map_err(|err| StoreError::Thread(err.to_string()))?;
-        let (jobs, queue) = mpsc::channel(max_batch.max(1) * 4);
         std::thread::Builder::new()
             .name("votehub-writer".into())
             .spawn(move || {
@@ -79,7 +94,7 @@ impl Writer {
     pub async fn submit(&self, apply: Apply) -> Result<(), Rejection> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job { apply, reply })
+            .send(Work::Job(Job { apply, reply }))
             .await
             .map_err(|_| Rejection::Internal("writer stopped".into()))?;
         answer
@@ -130,8 +145,8 @@ fn wal_path(database: &Path) -> PathBuf {
 }
 
 /// Waits for committed groups, fsyncs the WAL once for all that are waiting,
-/// then replies to them; until the writer ends.
-fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>) {
+/// then replies to them and calls `notify`; until the writer ends.
+fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>, notify: impl Fn()) {
     let mut file = None;
     while let Ok(mut replies) = committed.recv() {
         while let Ok(more) = committed.try_recv() {
@@ -149,6 +164,7 @@ fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>) {
             };
             let _ = reply.send(outcome);
         }
+        notify();
     }
 }
 
@@ -162,43 +178,75 @@ fn sync_wal(file: &mut Option<File>, wal: &Path) -> std::io::Result<()> {
     file.sync_data()
 }
 
+/// The writer's loop. It applies jobs as they arrive into one open
+/// transaction and commits when the syncer is free and no job is waiting (or
+/// the group is full), so a group gathers everything that arrived during the
+/// previous group's fsync, and the cores never wait for the disk.
 fn run(
     mut conn: Connection,
-    mut queue: mpsc::Receiver<Job>,
+    mut queue: mpsc::Receiver<Work>,
     max_batch: usize,
     committed: &std_mpsc::Sender<Committed>,
 ) {
-    let mut batch = Vec::with_capacity(max_batch);
-    while let Some(first) = queue.blocking_recv() {
-        batch.push(first);
-        while batch.len() < max_batch {
+    let mut group = Group::default();
+    let mut syncing = false;
+    loop {
+        let work = if group.is_open() && !syncing {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+                Ok(work) => Some(work),
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    syncing = group.commit(&mut conn, committed);
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            }
+        } else {
+            queue.blocking_recv()
+        };
+        match work {
+            Some(Work::Synced) => syncing = false,
+            Some(Work::Job(job)) => {
+                group.apply(&mut conn, job);
+                if group.len() >= max_batch {
+                    syncing = group.commit(&mut conn, committed);
+                }
+            }
+            None => {
+                group.commit(&mut conn, committed);
+                return;
             }
         }
-        commit_group(&mut conn, &mut batch, committed);
     }
 }
 
-fn commit_group(
-    conn: &mut Connection,
-    batch: &mut Vec<Job>,
-    committed: &std_mpsc::Sender<Committed>,
-) {
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(err) => {
-            tracing::error!(%err, "cannot begin a write transaction");
-            for job in batch.drain(..) {
+/// The jobs applied in the open transaction, with their outcomes.
+#[derive(Default)]
+struct Group {
+    open: bool,
+    outcomes: Committed,
+}
+
+impl Group {
+    fn is_open(&self) -> bool {
+        self.open
+    }
+
+    fn len(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Runs `job` in its own savepoint of the open transaction (begun here if
+    /// none is open): a refused job rolls back its own writes only.
+    fn apply(&mut self, conn: &mut Connection, job: Job) {
+        if !self.open {
+            if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+                tracing::error!(%err, "cannot begin a write transaction");
                 let _ = job.reply.send(Err(Rejection::Internal(err.to_string())));
+                return;
             }
-            return;
+            self.open = true;
         }
-    };
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for job in batch.drain(..) {
-        let outcome = match tx.savepoint() {
+        let outcome = match conn.savepoint() {
             Ok(mut savepoint) => match (job.apply)(&Db::new(&savepoint)) {
                 Ok(()) => savepoint
                     .commit()
@@ -210,21 +258,34 @@ fn commit_group(
             },
             Err(err) => Err(Rejection::Internal(err.to_string())),
         };
-        outcomes.push((job.reply, outcome));
+        self.outcomes.push((job.reply, outcome));
     }
-    if let Err(err) = tx.commit() {
-        tracing::error!(%err, "group commit failed");
-        for (reply, _) in outcomes {
-            let _ = reply.send(Err(Rejection::Internal(err.to_string())));
+
+    /// Commits the open transaction and hands its replies to the syncer; a
+    /// failed commit rolls back and fails every job of the group. Returns
+    /// whether an fsync is now pending.
+    fn commit(&mut self, conn: &mut Connection, committed: &std_mpsc::Sender<Committed>) -> bool {
+        if !self.open {
+            return false;
         }
-        return;
+        self.open = false;
+        let outcomes = std::mem::take(&mut self.outcomes);
+        if let Err(err) = conn.execute_batch("COMMIT") {
+            tracing::error!(%err, "group commit failed");
+            let _ = conn.execute_batch("ROLLBACK");
+            for (reply, _) in outcomes {
+                let _ = reply.send(Err(Rejection::Internal(err.to_string())));
+            }
+            return false;
+        }
+        // The syncer only ends after this thread, so the send cannot fail.
+        committed.send(outcomes).is_ok()
     }
-    // The syncer only ends after this thread, so the send cannot fail.
-    let _ = committed.send(outcomes);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Store;
     use super::*;
 
     #[test]
@@ -248,7 +309,7 @@ mod tests {
             .send(vec![(second, Err(Rejection::DuplicateMessage))])
             .unwrap();
         drop(committed);
-        sync_loop(&dir.path().join("missing-wal"), &to_sync);
+        sync_loop(&dir.path().join("missing-wal"), &to_sync, || ());
         assert!(matches!(
             first_answer.blocking_recv().unwrap(),
             Err(Rejection::Internal(_))
@@ -264,7 +325,56 @@ mod tests {
         let (reply, answer) = oneshot::channel();
         committed.send(vec![(reply, Ok(()))]).unwrap();
         drop(committed);
-        sync_loop(&wal, &to_sync);
+        sync_loop(&wal, &to_sync, || ());
         assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
+    }
+
+    /// Many jobs at once: groups form while earlier ones sync, an accepted
+    /// job is readable once acknowledged, and a refused job's writes vanish
+    /// while the rest of its group commits.
+    #[test]
+    fn concurrent_jobs_commit_in_groups_and_refusals_roll_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        let writer = Writer::spawn(&store, 8).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let outcomes = runtime.block_on(async {
+            let jobs: Vec<_> = (0..200)
+                .map(|i| {
+                    let writer = writer.clone();
+                    tokio::spawn(async move {
+                        let outcome = writer
+                            .submit(Box::new(move |db| {
+                                db.put_block(&format!("c{i}"), b"x")?;
+                                if i % 7 == 0 {
+                                    return Err(Rejection::DuplicateMessage);
+                                }
+                                Ok(())
+                            }))
+                            .await;
+                        (i, outcome)
+                    })
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for job in jobs {
+                outcomes.push(job.await.unwrap());
+            }
+            outcomes
+        });
+        let reader = store.reader().unwrap();
+        for (i, outcome) in outcomes {
+            let stored = reader.db().block(&format!("c{i}")).unwrap();
+            if i % 7 == 0 {
+                assert_eq!(outcome, Err(Rejection::DuplicateMessage));
+                assert_eq!(stored, None);
+            } else {
+                assert_eq!(outcome, Ok(()));
+                assert_eq!(stored, Some(b"x".to_vec()));
+            }
+        }
     }
 }
