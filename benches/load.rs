@@ -319,11 +319,13 @@ fn main() {
             json!({"space": "load.eth", "settings": settings.to_string()}),
         )))
         .unwrap();
+    // A proposal body of typical size (Snapshot proposals carry a few KB of markdown).
+    let body = "Motion text. ".repeat(500);
     let proposal = runtime
         .block_on(ingestor.accept(&sign(
             &controller,
             Kind::Proposal,
-            json!({"space": "load.eth", "type": "single-choice", "title": "Load", "body": "", "choices": ["A", "B"],
+            json!({"space": "load.eth", "type": "single-choice", "title": "Load", "body": body, "choices": ["A", "B"],
                    "start": unix_now() - 10, "end": unix_now() + 3600, "snapshot": 1}),
         )))
         .unwrap()

@@ -11,9 +11,10 @@ use crate::blockstore;
 use crate::chain::Chains;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::rejection::Rejection;
-use crate::rules::{self, Limits, Stamp};
+use crate::rules::{self, Action, Limits, Stamp};
 use crate::signature::{self, Address, Signer};
-use crate::store::{writer::Writer, Db, MessageRow, Store};
+use crate::store::writer::{Apply, Writer};
+use crate::store::{Db, MessageRow, Store};
 use crate::typed_data::{self, Kind};
 
 /// Accepted this far in the future, in seconds (Snapshot: 300).
@@ -137,32 +138,38 @@ impl Ingestor {
         };
         let receipt = prepared.receipt.clone();
         let limits = Arc::clone(&self.limits);
-        self.writer
-            .submit(Box::new(move |db| {
-                let Prepared {
-                    message,
-                    pinned,
-                    action,
-                    from,
-                    ..
-                } = prepared;
-                if db.message_exists(&message.id)? {
-                    return Err(Rejection::DuplicateMessage);
-                }
-                let stamp = Stamp {
-                    id: &message.id,
-                    ipfs: &message.ipfs,
-                    from,
-                    timestamp: message.timestamp,
-                    now,
-                    limits: &limits,
-                };
-                action.apply(db, &stamp)?;
-                db.put_block(&message.ipfs, &pinned)?;
-                db.insert_message(&message)?;
-                Ok(())
-            }))
-            .await?;
+        // A vote's job checks (duplicate, proposal, revote order) before its
+        // first write, so it may run without a savepoint (`rules::vote::apply`).
+        let checks_first = matches!(prepared.action, Action::Vote(_));
+        let job: Apply = Box::new(move |db| {
+            let Prepared {
+                message,
+                pinned,
+                action,
+                from,
+                ..
+            } = prepared;
+            if db.message_exists(&message.id)? {
+                return Err(Rejection::DuplicateMessage);
+            }
+            let stamp = Stamp {
+                id: &message.id,
+                ipfs: &message.ipfs,
+                from,
+                timestamp: message.timestamp,
+                now,
+                limits: &limits,
+            };
+            action.apply(db, &stamp)?;
+            db.put_block(&message.ipfs, &pinned)?;
+            db.insert_message(&message)?;
+            Ok(())
+        });
+        if checks_first {
+            self.writer.submit_checked(job).await?;
+        } else {
+            self.writer.submit(job).await?;
+        }
         Ok(receipt)
     }
 

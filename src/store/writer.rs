@@ -32,6 +32,17 @@ type Reply = oneshot::Sender<Result<(), Rejection>>;
 struct Job {
     apply: Apply,
     reply: Reply,
+    isolation: Isolation,
+}
+
+/// How a job is kept apart from the others of its group.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// In a savepoint of its own: a refusal rolls back its writes only.
+    Savepoint,
+    /// Without one, because the job refuses only before its first write;
+    /// a job that breaks this fails its whole group.
+    RefusesBeforeWriting,
 }
 
 /// What the writer thread receives: a job, or the syncer's word that the
@@ -92,9 +103,26 @@ impl Writer {
 
     /// Runs `apply` in the next group and waits until that group is durable.
     pub async fn submit(&self, apply: Apply) -> Result<(), Rejection> {
+        self.enqueue(apply, Isolation::Savepoint).await
+    }
+
+    /// Like [`Writer::submit`] for a job that refuses only before its first
+    /// write (it checks, then writes), so it needs no savepoint: that spares
+    /// the writer a sub-journal copy of every page the job touches. Should
+    /// such a job refuse or fail after writing, its whole group is rolled
+    /// back and every job in it fails, so nothing is ever half-written.
+    pub async fn submit_checked(&self, apply: Apply) -> Result<(), Rejection> {
+        self.enqueue(apply, Isolation::RefusesBeforeWriting).await
+    }
+
+    async fn enqueue(&self, apply: Apply, isolation: Isolation) -> Result<(), Rejection> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Work::Job(Job { apply, reply }))
+            .send(Work::Job(Job {
+                apply,
+                reply,
+                isolation,
+            }))
             .await
             .map_err(|_| Rejection::Internal("writer stopped".into()))?;
         answer
@@ -235,8 +263,8 @@ impl Group {
         self.outcomes.len()
     }
 
-    /// Runs `job` in its own savepoint of the open transaction (begun here if
-    /// none is open): a refused job rolls back its own writes only.
+    /// Runs `job` in the open transaction (begun here if none is open), in
+    /// its own savepoint unless it refuses only before writing.
     fn apply(&mut self, conn: &mut Connection, job: Job) {
         if !self.open {
             if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
@@ -245,6 +273,16 @@ impl Group {
                 return;
             }
             self.open = true;
+        }
+        if job.isolation == Isolation::RefusesBeforeWriting {
+            let before = conn.total_changes();
+            let outcome = (job.apply)(&Db::new(conn));
+            if outcome.is_err() && conn.total_changes() != before {
+                self.abort(conn, job.reply, outcome);
+            } else {
+                self.outcomes.push((job.reply, outcome));
+            }
+            return;
         }
         let outcome = match conn.savepoint() {
             Ok(mut savepoint) => match (job.apply)(&Db::new(&savepoint)) {
@@ -259,6 +297,23 @@ impl Group {
             Err(err) => Err(Rejection::Internal(err.to_string())),
         };
         self.outcomes.push((job.reply, outcome));
+    }
+
+    /// A job refused or failed after writing without a savepoint: the group
+    /// is rolled back and every job in it fails (none was acknowledged yet).
+    fn abort(&mut self, conn: &mut Connection, reply: Reply, outcome: Result<(), Rejection>) {
+        tracing::error!(
+            ?outcome,
+            "a job refused after writing; its group of {} is rolled back",
+            self.outcomes.len() + 1
+        );
+        let _ = conn.execute_batch("ROLLBACK");
+        self.open = false;
+        let failure = Rejection::Internal("the write group was rolled back".into());
+        for (reply, _) in std::mem::take(&mut self.outcomes) {
+            let _ = reply.send(Err(failure.clone()));
+        }
+        let _ = reply.send(Err(failure));
     }
 
     /// Commits the open transaction and hands its replies to the syncer; a
@@ -376,5 +431,86 @@ mod tests {
                 assert_eq!(stored, Some(b"x".to_vec()));
             }
         }
+    }
+
+    fn job(
+        isolation: Isolation,
+        cid: &'static str,
+        refuse: bool,
+    ) -> (Job, oneshot::Receiver<Result<(), Rejection>>) {
+        let (reply, answer) = oneshot::channel();
+        let apply: Apply = Box::new(move |db| {
+            db.put_block(cid, b"x")?;
+            if refuse {
+                return Err(Rejection::DuplicateMessage);
+            }
+            Ok(())
+        });
+        (
+            Job {
+                apply,
+                reply,
+                isolation,
+            },
+            answer,
+        )
+    }
+
+    /// Without a savepoint, a job that refuses after writing takes its whole
+    /// group down with it; one that refuses before writing leaves it intact.
+    #[test]
+    fn a_job_without_savepoint_that_refuses_after_writing_rolls_back_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        let mut conn = store.write_connection().unwrap();
+        let (committed, to_sync) = std_mpsc::channel::<Committed>();
+        let mut group = Group::default();
+
+        let (first, first_answer) = job(Isolation::Savepoint, "a", false);
+        let (breaker, breaker_answer) = job(Isolation::RefusesBeforeWriting, "b", true);
+        group.apply(&mut conn, first);
+        group.apply(&mut conn, breaker);
+        assert!(!group.is_open());
+        assert!(matches!(
+            first_answer.blocking_recv().unwrap(),
+            Err(Rejection::Internal(_))
+        ));
+        assert!(matches!(
+            breaker_answer.blocking_recv().unwrap(),
+            Err(Rejection::Internal(_))
+        ));
+
+        let (kept, kept_answer) = job(Isolation::RefusesBeforeWriting, "c", false);
+        let (refused, refused_answer) = job(Isolation::Savepoint, "d", true);
+        let (checks_first, checks_first_answer) = oneshot::channel();
+        let refuses_first = Job {
+            apply: Box::new(|_| Err(Rejection::AlreadyVotedLater)),
+            reply: checks_first,
+            isolation: Isolation::RefusesBeforeWriting,
+        };
+        group.apply(&mut conn, kept);
+        group.apply(&mut conn, refused);
+        group.apply(&mut conn, refuses_first);
+        assert!(group.commit(&mut conn, &committed));
+        let replies = to_sync.recv().unwrap();
+        assert_eq!(replies.len(), 3);
+        for (reply, outcome) in replies {
+            let _ = reply.send(outcome);
+        }
+        assert_eq!(kept_answer.blocking_recv().unwrap(), Ok(()));
+        assert_eq!(
+            refused_answer.blocking_recv().unwrap(),
+            Err(Rejection::DuplicateMessage)
+        );
+        assert_eq!(
+            checks_first_answer.blocking_recv().unwrap(),
+            Err(Rejection::AlreadyVotedLater)
+        );
+        let db = Db::new(&conn);
+        let stored: Vec<bool> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|cid| db.block(cid).unwrap().is_some())
+            .collect();
+        assert_eq!(stored, [false, false, true, false]);
     }
 }
