@@ -14,7 +14,7 @@ use crate::rejection::Rejection;
 use crate::rules::{self, Action, Limits, Stamp};
 use crate::signature::{self, Address, Signer};
 use crate::store::writer::{Apply, Writer};
-use crate::store::{Db, MessageRow, Store};
+use crate::store::{Db, MessageRow, RowCache, Store};
 use crate::typed_data::{self, Kind};
 
 /// Accepted this far in the future, in seconds (Snapshot: 300).
@@ -63,6 +63,7 @@ pub struct Ingestor {
     relayer: Arc<Signer>,
     limits: Arc<Limits>,
     chains: Chains,
+    rows: Arc<RowCache>,
 }
 
 /// Seconds since the Unix epoch.
@@ -81,6 +82,7 @@ impl Ingestor {
             relayer: Arc::new(relayer),
             limits: Arc::new(limits),
             chains: Chains::default(),
+            rows: Arc::default(),
         }
     }
 
@@ -141,6 +143,15 @@ impl Ingestor {
         // A vote's job checks (duplicate, proposal, revote order) before its
         // first write, so it may run without a savepoint (`rules::vote::apply`).
         let checks_first = matches!(prepared.action, Action::Vote(_));
+        let changes_rows = matches!(
+            prepared.action,
+            Action::Settings(_)
+                | Action::DeleteSpace { .. }
+                | Action::Proposal(_)
+                | Action::UpdateProposal(_)
+                | Action::DeleteProposal { .. }
+                | Action::FlagProposal { .. }
+        );
         let job: Apply = Box::new(move |db| {
             let Prepared {
                 message,
@@ -165,11 +176,16 @@ impl Ingestor {
             db.insert_message(&message)?;
             Ok(())
         });
-        if checks_first {
-            self.writer.submit_checked(job).await?;
+        let written = if checks_first {
+            self.writer.submit_checked(job).await
         } else {
-            self.writer.submit(job).await?;
+            self.writer.submit(job).await
+        };
+        // Even a failed fsync may leave the change committed.
+        if changes_rows {
+            self.rows.invalidate();
         }
+        written?;
         Ok(receipt)
     }
 
@@ -227,7 +243,7 @@ impl Ingestor {
         let kind = schema.kind;
         let space = envelope.message_str("space");
         let space_row = match space {
-            Some(space) => db.space(space)?.filter(|row| !row.deleted),
+            Some(space) => self.rows.space(db, space)?.filter(|row| !row.deleted),
             None => None,
         };
         if space_row.is_none()
@@ -331,6 +347,7 @@ impl Ingestor {
         let timestamp = timestamp as i64;
         let ctx = rules::Context {
             db,
+            rows: &self.rows,
             chains: &self.chains,
             limits: &self.limits,
             now,

@@ -50,6 +50,8 @@ impl Default for Limits {
 /// Everything `check` may look at for one message.
 pub struct Context<'a> {
     pub db: &'a Db<'a>,
+    /// Spaces and proposals read by earlier messages (`store::RowCache`).
+    pub rows: &'a crate::store::RowCache,
     /// JSON-RPC nodes: voting power on their networks is read from the chain.
     pub chains: &'a crate::chain::Chains,
     pub limits: &'a Limits,

@@ -1,6 +1,8 @@
 //! `vote`, `vote-array`, `vote-string`: window, choice, validation, voting
 //! power, and the revote order.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::{js_len, schema_len, Action, Context};
@@ -27,9 +29,9 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, Rejection> {
         .ok_or(Rejection::WrongVoteFormat)?
         .to_lowercase();
     let space = super::space_of(ctx)?;
-    let lookup = || -> Result<ProposalRow, Rejection> {
-        ctx.db
-            .proposal(&proposal_id)?
+    let lookup = || -> Result<Arc<ProposalRow>, Rejection> {
+        ctx.rows
+            .proposal(ctx.db, &proposal_id)?
             .filter(|p| p.space == space)
             .ok_or(Rejection::UnknownProposal)
     };
@@ -91,8 +93,8 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, Rejection> {
         ipfs: ctx.ipfs.to_string(),
         voter: ctx.from.to_string(),
         created: ctx.timestamp,
-        space: proposal.space,
-        proposal: proposal.id,
+        space: proposal.space.clone(),
+        proposal: proposal.id.clone(),
         choice,
         reason: reason.to_string(),
         app: app.to_string(),

@@ -7,6 +7,7 @@
 //! under `PRAGMA user_version`.
 
 mod audit;
+mod cache;
 mod db;
 mod outbox;
 pub mod writer;
@@ -18,6 +19,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{LogHead, VoteMessage};
+pub use cache::RowCache;
 pub use db::{
     CountedVote, Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow,
 };
