@@ -142,6 +142,11 @@ fn json_column(row: &Row<'_>, index: &str) -> rusqlite::Result<Value> {
     })
 }
 
+/// Proposals with their vote counters (migration 0007), as `proposal_from_row` reads them.
+const PROPOSALS: &str =
+    "SELECT p.*, COALESCE(c.votes, 0) AS votes, COALESCE(c.vote_changes, 0) AS vote_changes
+     FROM proposals p LEFT JOIN proposal_counts c ON c.proposal = p.id";
+
 fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
     let strings = |value: Value| -> Vec<String> {
         value
@@ -400,18 +405,19 @@ impl<'a> Db<'a> {
     pub fn proposal(&self, id: &str) -> Result<Option<ProposalRow>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT * FROM proposals WHERE id = ?1 AND deleted = 0")?
+            .prepare_cached(&format!("{PROPOSALS} WHERE p.id = ?1 AND p.deleted = 0"))?
             .query_row([id], proposal_from_row)
             .optional()?)
     }
 
+    /// A new proposal; its vote counters start at zero (`proposal_counts`).
     pub fn insert_proposal(&self, p: &ProposalRow) -> Result<(), StoreError> {
         self.conn.prepare_cached(
             "INSERT INTO proposals (id, ipfs, author, created, updated, space, network, symbol, type, strategies, validation,
                plugins, title, body, discussion, choices, labels, start, end, snapshot, quorum, quorum_type, privacy, app,
-               flagged, votes, scores_state)
+               flagged, scores_state)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-               ?23, ?24, ?25, ?26, ?27)",
+               ?23, ?24, ?25, ?26)",
         )?
         .execute(params![
             p.id,
@@ -439,7 +445,6 @@ impl<'a> Db<'a> {
             p.privacy,
             p.app,
             p.flagged,
-            p.votes,
             p.scores_state
         ])?;
         Ok(())
@@ -453,7 +458,7 @@ impl<'a> Db<'a> {
         skip: u32,
     ) -> Result<Vec<ProposalRow>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT * FROM proposals WHERE space = ?1 AND deleted = 0 ORDER BY created DESC, id ASC LIMIT ?2 OFFSET ?3",
+            &format!("{PROPOSALS} WHERE p.space = ?1 AND p.deleted = 0 ORDER BY p.created DESC, p.id ASC LIMIT ?2 OFFSET ?3"),
         )?;
         let rows = statement
             .query_map(params![space, first, skip], proposal_from_row)?
@@ -553,7 +558,9 @@ impl<'a> Db<'a> {
             ])?;
         self.conn
             .prepare_cached(
-                "UPDATE proposals SET votes = votes + ?2, vote_changes = vote_changes + 1 WHERE id = ?1",
+                "INSERT INTO proposal_counts (proposal, votes, vote_changes) VALUES (?1, ?2, 1)
+                 ON CONFLICT(proposal) DO UPDATE SET votes = votes + excluded.votes,
+                   vote_changes = vote_changes + 1",
             )?
             .execute(params![&v.proposal, if replaces { 0 } else { 1 }])?;
         Ok(())

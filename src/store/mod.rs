@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_pin_outbox.sql"),
     include_str!("migrations/0005_audit.sql"),
     include_str!("migrations/0006_append_layout.sql"),
+    include_str!("migrations/0007_proposal_counts.sql"),
 ];
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -242,5 +243,39 @@ mod tests {
             db.current_vote("0xA", "s.eth", "0xp").unwrap(),
             Some(("0x2".to_string(), 20))
         );
+    }
+
+    #[test]
+    fn vote_counters_move_out_of_the_proposal_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votehub.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..6] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 6).unwrap();
+            for (id, votes, changes) in [("0xp", 3, 5), ("0xq", 0, 0)] {
+                conn.execute(
+                    "INSERT INTO proposals (id, ipfs, author, created, space, network, symbol, type, strategies,
+                       validation, plugins, title, body, discussion, choices, labels, start, end, snapshot, quorum,
+                       quorum_type, privacy, app, votes, vote_changes)
+                     VALUES (?1, 'bafk', '0xA', 1, 's.eth', '1', 'VOTE', 'single-choice', '[]', '{}', '{}', 't', 'b',
+                       '', '[\"A\",\"B\"]', '[]', 1, 2, 1, 0, '', '', '', ?2, ?3)",
+                    rusqlite::params![id, votes, changes],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        let reader = store.reader().unwrap();
+        let counted = |id: &str| {
+            let row = reader.db().proposal(id).unwrap().unwrap();
+            (row.votes, row.vote_changes)
+        };
+        assert_eq!(counted("0xp"), (3, 5));
+        assert_eq!(counted("0xq"), (0, 0));
+        let listed = reader.db().proposals("s.eth", 10, 0).unwrap();
+        assert_eq!(listed.len(), 2);
     }
 }

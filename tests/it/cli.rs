@@ -399,7 +399,7 @@ fn kill_9_under_load_loses_no_acknowledged_vote() {
     assert_eq!(orphans, 0);
     let (count, stored): (i64, i64) = conn
         .query_row(
-            "SELECT (SELECT COUNT(*) FROM votes), (SELECT votes FROM proposals WHERE id = ?1)",
+            "SELECT (SELECT COUNT(*) FROM votes), (SELECT votes FROM proposal_counts WHERE proposal = ?1)",
             [&proposal],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
