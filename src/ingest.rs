@@ -14,7 +14,7 @@ use crate::rejection::Rejection;
 use crate::rules::{self, Action, Limits, Stamp};
 use crate::signature::{self, Address, Signer};
 use crate::store::writer::{Apply, Writer};
-use crate::store::{Db, MessageRow, RowCache, Store};
+use crate::store::{Db, MessageRow, RowCache, RowView, Store};
 use crate::typed_data::{self, Kind};
 
 /// Accepted this far in the future, in seconds (Snapshot: 300).
@@ -119,24 +119,14 @@ impl Ingestor {
     pub async fn accept(&self, body: &[u8]) -> Result<Receipt, Rejection> {
         let now = unix_now();
         let (envelope, schema) = Self::shape(body, now)?;
-        let prepared = if self.chains.is_configured() {
-            let verified = match self.read(|db| self.verify(envelope, schema, now, db))? {
-                Signature::Ecdsa(verified) => verified,
-                Signature::Contract(verified, network) => {
-                    self.check_contract(verified, network).await?
-                }
-            };
-            // Voting power may be read from a chain node: off the async workers.
-            let this = self.clone();
-            tokio::task::spawn_blocking(move || this.read(|db| this.prepare(verified, now, db)))
-                .await
-                .map_err(|err| Rejection::Internal(err.to_string()))??
-        } else {
-            // ECDSA only: every step reads the same snapshot.
-            self.read(|db| match self.verify(envelope, schema, now, db)? {
-                Signature::Ecdsa(verified) => self.prepare(verified, now, db),
-                Signature::Contract(..) => Err(Rejection::SignatureValidationFailed),
-            })?
+        let prepared = match self.prepared(envelope, schema, now).await {
+            // Readers see a group before its fsync: a duplicate is only
+            // reported once the copy it rests on is on disk.
+            Err(Rejection::DuplicateMessage) => {
+                self.writer.durable().await?;
+                return Err(Rejection::DuplicateMessage);
+            }
+            prepared => prepared?,
         };
         let receipt = prepared.receipt.clone();
         let limits = Arc::clone(&self.limits);
@@ -176,24 +166,63 @@ impl Ingestor {
             db.insert_message(&message)?;
             Ok(())
         });
-        let written = if checks_first {
-            self.writer.submit_checked(job).await
+        if checks_first {
+            self.writer.submit_checked(job).await?;
+        } else if changes_rows {
+            // Cached rows are dropped the moment the change is visible.
+            let rows = Arc::clone(&self.rows);
+            self.writer
+                .submit_then(job, Box::new(move || rows.invalidate()))
+                .await?;
         } else {
-            self.writer.submit(job).await
-        };
-        // Even a failed fsync may leave the change committed.
-        if changes_rows {
-            self.rows.invalidate();
+            self.writer.submit(job).await?;
         }
-        written?;
         Ok(receipt)
     }
 
-    /// `steps` over one read snapshot of the store.
-    fn read<T>(&self, steps: impl FnOnce(&Db<'_>) -> Result<T, Rejection>) -> Result<T, Rejection> {
+    /// Verification, rules, CID and receipt: everything before the writer.
+    async fn prepared(
+        &self,
+        envelope: Envelope,
+        schema: &'static typed_data::Schema,
+        now: i64,
+    ) -> Result<Prepared, Rejection> {
+        if self.chains.is_configured() {
+            let verified =
+                match self.read(|db, rows| self.verify(envelope, schema, now, db, rows))? {
+                    Signature::Ecdsa(verified) => verified,
+                    Signature::Contract(verified, network) => {
+                        self.check_contract(verified, network).await?
+                    }
+                };
+            // Voting power may be read from a chain node: off the async workers.
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || {
+                this.read(|db, rows| this.prepare(verified, now, db, rows))
+            })
+            .await
+            .map_err(|err| Rejection::Internal(err.to_string()))?
+        } else {
+            // ECDSA only: every step reads the same snapshot.
+            self.read(
+                |db, rows| match self.verify(envelope, schema, now, db, rows)? {
+                    Signature::Ecdsa(verified) => self.prepare(verified, now, db, rows),
+                    Signature::Contract(..) => Err(Rejection::SignatureValidationFailed),
+                },
+            )
+        }
+    }
+
+    /// `steps` over one read snapshot of the store, and the cached rows as
+    /// of a moment before that snapshot began.
+    fn read<T>(
+        &self,
+        steps: impl FnOnce(&Db<'_>, &RowView<'_>) -> Result<T, Rejection>,
+    ) -> Result<T, Rejection> {
+        let rows = self.rows.view();
         let reader = self.store.reader()?;
         let snapshot = reader.snapshot()?;
-        steps(&Db::new(&snapshot))
+        steps(&Db::new(&snapshot), &rows)
     }
 
     /// The steps that need no store: shape, size, time, domain, kind, space id.
@@ -239,11 +268,12 @@ impl Ingestor {
         schema: &'static typed_data::Schema,
         now: i64,
         db: &Db<'_>,
+        rows: &RowView<'_>,
     ) -> Result<Signature, Rejection> {
         let kind = schema.kind;
         let space = envelope.message_str("space");
         let space_row = match space {
-            Some(space) => self.rows.space(db, space)?.filter(|row| !row.deleted),
+            Some(space) => rows.space(db, space)?.filter(|row| !row.deleted),
             None => None,
         };
         if space_row.is_none()
@@ -326,7 +356,13 @@ impl Ingestor {
     }
 
     /// Steps after the signature: replay, kind rules, CID and receipt.
-    fn prepare(&self, verified: Verified, now: i64, db: &Db<'_>) -> Result<Prepared, Rejection> {
+    fn prepare(
+        &self,
+        verified: Verified,
+        now: i64,
+        db: &Db<'_>,
+        rows: &RowView<'_>,
+    ) -> Result<Prepared, Rejection> {
         let Verified {
             envelope,
             schema,
@@ -347,7 +383,7 @@ impl Ingestor {
         let timestamp = timestamp as i64;
         let ctx = rules::Context {
             db,
-            rows: &self.rows,
+            rows,
             chains: &self.chains,
             limits: &self.limits,
             now,

@@ -51,7 +51,7 @@ impl Default for Limits {
 pub struct Context<'a> {
     pub db: &'a Db<'a>,
     /// Spaces and proposals read by earlier messages (`store::RowCache`).
-    pub rows: &'a crate::store::RowCache,
+    pub rows: &'a crate::store::RowView<'a>,
     /// JSON-RPC nodes: voting power on their networks is read from the chain.
     pub chains: &'a crate::chain::Chains,
     pub limits: &'a Limits,

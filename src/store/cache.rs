@@ -3,11 +3,12 @@
 //! A vote's checks read its space and its proposal, which change only through
 //! rare messages (settings, proposal, update, delete, flag) while votes arrive
 //! by the thousand. Each entry carries the generation it was read under; the
-//! ingest path bumps the generation once any such message is written, and an
-//! entry also expires after [`TTL`], so a change written by another process
-//! (a CLI command beside the server) is seen within that time. The writer
-//! re-checks inside its transaction what must not race (the proposal still
-//! exists, the revote order), so a cached read is as safe as a fresh one.
+//! writer bumps the generation the moment a group holding such a message is
+//! committed (`Writer::submit_then`), and an entry also expires after [`TTL`],
+//! so a change written by another process (a CLI command beside the server)
+//! is seen within that time. A cached row is therefore never older than the
+//! read snapshot an uncached read would have used, except for changes made by
+//! another process, which are seen within [`TTL`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,19 +39,37 @@ pub struct RowCache {
 }
 
 impl RowCache {
-    /// The space row (deleted or not), as [`Db::space`] reads it.
-    pub fn space(&self, db: &Db<'_>, id: &str) -> Result<Option<Arc<SpaceRow>>, StoreError> {
-        self.get(&self.spaces, id, || db.space(id))
-    }
-
-    /// The live proposal, as [`Db::proposal`] reads it.
-    pub fn proposal(&self, db: &Db<'_>, id: &str) -> Result<Option<Arc<ProposalRow>>, StoreError> {
-        self.get(&self.proposals, id, || db.proposal(id))
+    /// The cache as of now. Take it before the read snapshot it serves
+    /// begins: a change committed after that bumps past its generation, so
+    /// a row read from the older snapshot is never kept as current.
+    pub fn view(&self) -> RowView<'_> {
+        RowView {
+            cache: self,
+            generation: self.generation.load(Ordering::Acquire),
+        }
     }
 
     /// A space or a proposal was written: every entry is read again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// The cache as one read snapshot sees it ([`RowCache::view`]).
+pub struct RowView<'a> {
+    cache: &'a RowCache,
+    generation: u64,
+}
+
+impl RowView<'_> {
+    /// The space row (deleted or not), as [`Db::space`] reads it.
+    pub fn space(&self, db: &Db<'_>, id: &str) -> Result<Option<Arc<SpaceRow>>, StoreError> {
+        self.get(&self.cache.spaces, id, || db.space(id))
+    }
+
+    /// The live proposal, as [`Db::proposal`] reads it.
+    pub fn proposal(&self, db: &Db<'_>, id: &str) -> Result<Option<Arc<ProposalRow>>, StoreError> {
+        self.get(&self.cache.proposals, id, || db.proposal(id))
     }
 
     fn get<T>(
@@ -59,11 +78,9 @@ impl RowCache {
         id: &str,
         read: impl FnOnce() -> Result<Option<T>, StoreError>,
     ) -> Result<Option<Arc<T>>, StoreError> {
-        // Loaded before the read: a change committed meanwhile bumps past it.
-        let generation = self.generation.load(Ordering::Acquire);
         if let Ok(table) = table.lock() {
             if let Some(entry) = table.get(id) {
-                if entry.generation == generation && entry.read.elapsed() < TTL {
+                if entry.generation == self.generation && entry.read.elapsed() < TTL {
                     return Ok(Some(Arc::clone(&entry.row)));
                 }
             }
@@ -80,7 +97,7 @@ impl RowCache {
             table.insert(
                 id.to_string(),
                 Entry {
-                    generation,
+                    generation: self.generation,
                     read: Instant::now(),
                     row: Arc::clone(&row),
                 },
@@ -111,21 +128,30 @@ mod tests {
         let conn = store.write_connection().unwrap();
         let db = Db::new(&conn);
         let cache = RowCache::default();
-        assert!(cache.space(&db, "s.eth").unwrap().is_none());
+        assert!(cache.view().space(&db, "s.eth").unwrap().is_none());
         settings(&db, "first");
-        let first = cache.space(&db, "s.eth").unwrap().unwrap();
+        let first = cache.view().space(&db, "s.eth").unwrap().unwrap();
         assert_eq!(name(&first), "first");
 
         settings(&db, "second");
         // Until told, the cached row stands (within its TTL)...
-        assert_eq!(name(&cache.space(&db, "s.eth").unwrap().unwrap()), "first");
+        assert_eq!(
+            name(&cache.view().space(&db, "s.eth").unwrap().unwrap()),
+            "first"
+        );
         // ...and once told, the store is read again.
         cache.invalidate();
-        assert_eq!(name(&cache.space(&db, "s.eth").unwrap().unwrap()), "second");
+        assert_eq!(
+            name(&cache.view().space(&db, "s.eth").unwrap().unwrap()),
+            "second"
+        );
 
         // A change from another process is seen once the entry expires.
         settings(&db, "third");
         std::thread::sleep(TTL);
-        assert_eq!(name(&cache.space(&db, "s.eth").unwrap().unwrap()), "third");
+        assert_eq!(
+            name(&cache.view().space(&db, "s.eth").unwrap().unwrap()),
+            "third"
+        );
     }
 }

@@ -19,7 +19,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{LogHead, VoteMessage};
-pub use cache::RowCache;
+pub use cache::{RowCache, RowView};
 pub use db::{
     CountedVote, Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow,
 };
@@ -112,7 +112,8 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     // busy_timeout first: other connections may be opening at the same moment.
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    // FULL: a commit is on disk before the writer acknowledges it.
+    // FULL: a commit is on disk when it returns. The writer thread's own
+    // connection lowers this to NORMAL and fsyncs the WAL itself (writer.rs).
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     tune(&conn)?;

@@ -16,7 +16,9 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -29,10 +31,14 @@ pub type Apply = Box<dyn FnOnce(&Db<'_>) -> Result<(), Rejection> + Send>;
 
 type Reply = oneshot::Sender<Result<(), Rejection>>;
 
+/// Runs on the writer thread right after the commit that holds its job.
+pub type OnCommit = Box<dyn FnOnce() + Send>;
+
 struct Job {
     apply: Apply,
     reply: Reply,
     isolation: Isolation,
+    on_commit: Option<OnCommit>,
 }
 
 /// How a job is kept apart from the others of its group.
@@ -45,12 +51,15 @@ enum Isolation {
     RefusesBeforeWriting,
 }
 
-/// What the writer thread receives: a job, or the syncer's word that the
-/// last fsync finished and the next group may commit.
+/// What the writer thread receives: a job, or the syncer's wake-up after an
+/// fsync (the count of groups still waiting for one is in `Pending`).
 enum Work {
     Job(Job),
     Synced,
 }
+
+/// Groups committed whose fsync has not finished yet.
+type Pending = Arc<AtomicUsize>;
 
 /// A committed group's replies, held until the WAL is on disk.
 type Committed = Vec<(Reply, Result<(), Rejection>)>;
@@ -70,17 +79,27 @@ impl Writer {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // The syncer thread makes each commit durable before its replies.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Named as SQLite names it (symbolic links resolved).
+        let wal = conn
+            .path()
+            .filter(|path| !path.is_empty())
+            .map(wal_path)
+            .ok_or_else(|| StoreError::Thread("the writer needs a database file".into()))?;
         let (jobs, queue) = mpsc::channel(max_batch.max(1) * 4);
         let (committed, to_sync) = std_mpsc::channel::<Committed>();
-        let wal = wal_path(store.path());
+        let pending = Pending::default();
+        let synced = Arc::clone(&pending);
         // A weak handle: the queue still closes when every `Writer` is gone.
-        let synced = jobs.downgrade();
+        let wake = jobs.downgrade();
         std::thread::Builder::new()
             .name("votehub-sync".into())
             .spawn(move || {
-                sync_loop(&wal, &to_sync, || {
-                    if let Some(jobs) = synced.upgrade() {
-                        let _ = jobs.blocking_send(Work::Synced);
+                sync_loop(&wal, &to_sync, |groups| {
+                    synced.fetch_sub(groups, Ordering::AcqRel);
+                    // Never waits: a full queue means the writer is busy
+                    // receiving and reads `pending` on every turn anyway.
+                    if let Some(jobs) = wake.upgrade() {
+                        let _ = jobs.try_send(Work::Synced);
                     }
                 })
             })
@@ -94,7 +113,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("votehub-writer".into())
             .spawn(move || {
-                run(conn, queue, max_batch.max(1), &committed);
+                run(conn, queue, max_batch.max(1), &committed, &pending);
                 drop(alive);
             })
             .map_err(|err| StoreError::Thread(err.to_string()))?;
@@ -103,7 +122,21 @@ impl Writer {
 
     /// Runs `apply` in the next group and waits until that group is durable.
     pub async fn submit(&self, apply: Apply) -> Result<(), Rejection> {
-        self.enqueue(apply, Isolation::Savepoint).await
+        self.enqueue(apply, Isolation::Savepoint, None).await
+    }
+
+    /// Like [`Writer::submit`]; if `apply` succeeds, `on_commit` runs on the
+    /// writer thread as soon as its group is committed (visible to readers),
+    /// before the fsync, even if the caller stops waiting.
+    pub async fn submit_then(&self, apply: Apply, on_commit: OnCommit) -> Result<(), Rejection> {
+        self.enqueue(apply, Isolation::Savepoint, Some(on_commit))
+            .await
+    }
+
+    /// Waits until everything committed so far is on disk: a refusal that
+    /// rests on what readers saw must not rest on a group still unsynced.
+    pub async fn durable(&self) -> Result<(), Rejection> {
+        self.submit(Box::new(|_| Ok(()))).await
     }
 
     /// Like [`Writer::submit`] for a job that refuses only before its first
@@ -112,16 +145,23 @@ impl Writer {
     /// such a job refuse or fail after writing, its whole group is rolled
     /// back and every job in it fails, so nothing is ever half-written.
     pub async fn submit_checked(&self, apply: Apply) -> Result<(), Rejection> {
-        self.enqueue(apply, Isolation::RefusesBeforeWriting).await
+        self.enqueue(apply, Isolation::RefusesBeforeWriting, None)
+            .await
     }
 
-    async fn enqueue(&self, apply: Apply, isolation: Isolation) -> Result<(), Rejection> {
+    async fn enqueue(
+        &self,
+        apply: Apply,
+        isolation: Isolation,
+        on_commit: Option<OnCommit>,
+    ) -> Result<(), Rejection> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Work::Job(Job {
                 apply,
                 reply,
                 isolation,
+                on_commit,
             }))
             .await
             .map_err(|_| Rejection::Internal("writer stopped".into()))?;
@@ -165,34 +205,41 @@ fn checkpoint_loop(conn: &Connection, writer_ended: &std::sync::mpsc::Receiver<(
     }
 }
 
-/// The write-ahead log beside the database file.
-fn wal_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
+/// The write-ahead log beside the database file SQLite opened.
+fn wal_path(database: &str) -> PathBuf {
+    PathBuf::from(format!("{database}-wal"))
 }
 
 /// Waits for committed groups, fsyncs the WAL once for all that are waiting,
-/// then replies to them and calls `notify`; until the writer ends.
-fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>, notify: impl Fn()) {
+/// then replies to them and calls `notify` with how many groups it synced;
+/// until the writer ends.
+///
+/// A failed fsync is final: Linux may drop the unwritten pages and report the
+/// error once, so a later fsync that succeeds proves nothing about the frames
+/// before it. From then on no reply is positive (nor a refusal, which may rest
+/// on lost data) until votehub restarts and SQLite recovers from the disk.
+fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>, notify: impl Fn(usize)) {
     let mut file = None;
-    while let Ok(mut replies) = committed.recv() {
+    let mut failed: Option<String> = None;
+    while let Ok(first) = committed.recv() {
+        let mut groups = vec![first];
         while let Ok(more) = committed.try_recv() {
-            replies.extend(more);
+            groups.push(more);
         }
-        let synced = sync_wal(&mut file, wal);
-        if let Err(err) = &synced {
-            tracing::error!(%err, "cannot fsync the WAL; the group is not acknowledged");
+        if failed.is_none() {
+            if let Err(err) = sync_wal(&mut file, wal) {
+                tracing::error!(%err, "cannot fsync the WAL: nothing is acknowledged until votehub restarts");
+                failed = Some(format!("fsync of the WAL failed ({err}); restart votehub"));
+            }
         }
-        for (reply, outcome) in replies {
-            // A refused job wrote nothing: its refusal stands either way.
-            let outcome = match (&synced, outcome) {
-                (Err(err), Ok(())) => Err(Rejection::Internal(format!("fsync of the WAL: {err}"))),
-                (_, outcome) => outcome,
+        for (reply, outcome) in groups.iter_mut().flat_map(std::mem::take) {
+            let outcome = match &failed {
+                Some(failure) => Err(Rejection::Internal(failure.clone())),
+                None => outcome,
             };
             let _ = reply.send(outcome);
         }
-        notify();
+        notify(groups.len());
     }
 }
 
@@ -215,15 +262,16 @@ fn run(
     mut queue: mpsc::Receiver<Work>,
     max_batch: usize,
     committed: &std_mpsc::Sender<Committed>,
+    pending: &Pending,
 ) {
     let mut group = Group::default();
-    let mut syncing = false;
     loop {
+        let syncing = pending.load(Ordering::Acquire) > 0;
         let work = if group.is_open() && !syncing {
             match queue.try_recv() {
                 Ok(work) => Some(work),
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    syncing = group.commit(&mut conn, committed);
+                    group.commit(&mut conn, committed, pending);
                     continue;
                 }
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
@@ -232,26 +280,28 @@ fn run(
             queue.blocking_recv()
         };
         match work {
-            Some(Work::Synced) => syncing = false,
+            Some(Work::Synced) => {}
             Some(Work::Job(job)) => {
                 group.apply(&mut conn, job);
                 if group.len() >= max_batch {
-                    syncing = group.commit(&mut conn, committed);
+                    group.commit(&mut conn, committed, pending);
                 }
             }
             None => {
-                group.commit(&mut conn, committed);
+                group.commit(&mut conn, committed, pending);
                 return;
             }
         }
     }
 }
 
-/// The jobs applied in the open transaction, with their outcomes.
+/// The jobs applied in the open transaction, with their outcomes and the
+/// hooks of those that succeeded.
 #[derive(Default)]
 struct Group {
     open: bool,
     outcomes: Committed,
+    on_commit: Vec<OnCommit>,
 }
 
 impl Group {
@@ -266,6 +316,11 @@ impl Group {
     /// Runs `job` in the open transaction (begun here if none is open), in
     /// its own savepoint unless it refuses only before writing.
     fn apply(&mut self, conn: &mut Connection, job: Job) {
+        // SQLite ends a transaction by itself on some errors (a full disk,
+        // an I/O error): the group is lost, and is failed before going on.
+        if self.open && conn.is_autocommit() {
+            self.fail(conn, "SQLite rolled the write group back");
+        }
         if !self.open {
             if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
                 tracing::error!(%err, "cannot begin a write transaction");
@@ -274,18 +329,38 @@ impl Group {
             }
             self.open = true;
         }
-        if job.isolation == Isolation::RefusesBeforeWriting {
-            let before = conn.total_changes();
-            let outcome = (job.apply)(&Db::new(conn));
-            if outcome.is_err() && conn.total_changes() != before {
-                self.abort(conn, job.reply, outcome);
-            } else {
-                self.outcomes.push((job.reply, outcome));
+        let outcome = match job.isolation {
+            Isolation::RefusesBeforeWriting => {
+                let before = conn.total_changes();
+                let outcome = (job.apply)(&Db::new(conn));
+                if outcome.is_err() && conn.total_changes() != before {
+                    tracing::error!(?outcome, "a job refused after writing without a savepoint");
+                    self.outcomes.push((job.reply, outcome));
+                    self.fail(
+                        conn,
+                        "a job refused after writing; the write group was rolled back",
+                    );
+                    return;
+                }
+                outcome
             }
+            Isolation::Savepoint => Self::in_savepoint(conn, job.apply),
+        };
+        if conn.is_autocommit() {
+            self.outcomes.push((job.reply, outcome));
+            self.fail(conn, "SQLite rolled the write group back");
             return;
         }
-        let outcome = match conn.savepoint() {
-            Ok(mut savepoint) => match (job.apply)(&Db::new(&savepoint)) {
+        if outcome.is_ok() {
+            self.on_commit.extend(job.on_commit);
+        }
+        self.outcomes.push((job.reply, outcome));
+    }
+
+    /// A job in a savepoint of its own: a refusal rolls back its writes only.
+    fn in_savepoint(conn: &mut Connection, apply: Apply) -> Result<(), Rejection> {
+        match conn.savepoint() {
+            Ok(mut savepoint) => match apply(&Db::new(&savepoint)) {
                 Ok(()) => savepoint
                     .commit()
                     .map_err(|err| Rejection::Internal(err.to_string())),
@@ -295,46 +370,53 @@ impl Group {
                 }
             },
             Err(err) => Err(Rejection::Internal(err.to_string())),
-        };
-        self.outcomes.push((job.reply, outcome));
+        }
     }
 
-    /// A job refused or failed after writing without a savepoint: the group
-    /// is rolled back and every job in it fails (none was acknowledged yet).
-    fn abort(&mut self, conn: &mut Connection, reply: Reply, outcome: Result<(), Rejection>) {
-        tracing::error!(
-            ?outcome,
-            "a job refused after writing; its group of {} is rolled back",
-            self.outcomes.len() + 1
-        );
-        let _ = conn.execute_batch("ROLLBACK");
-        self.open = false;
-        let failure = Rejection::Internal("the write group was rolled back".into());
-        for (reply, _) in std::mem::take(&mut self.outcomes) {
-            let _ = reply.send(Err(failure.clone()));
-        }
-        let _ = reply.send(Err(failure));
-    }
-
-    /// Commits the open transaction and hands its replies to the syncer; a
-    /// failed commit rolls back and fails every job of the group. Returns
-    /// whether an fsync is now pending.
-    fn commit(&mut self, conn: &mut Connection, committed: &std_mpsc::Sender<Committed>) -> bool {
-        if !self.open {
-            return false;
-        }
-        self.open = false;
-        let outcomes = std::mem::take(&mut self.outcomes);
-        if let Err(err) = conn.execute_batch("COMMIT") {
-            tracing::error!(%err, "group commit failed");
-            let _ = conn.execute_batch("ROLLBACK");
-            for (reply, _) in outcomes {
-                let _ = reply.send(Err(Rejection::Internal(err.to_string())));
+    /// Rolls the open transaction back (if SQLite has not already) and fails
+    /// every job of the group; none was acknowledged yet.
+    fn fail(&mut self, conn: &mut Connection, why: &str) {
+        tracing::error!("{why} ({} jobs)", self.outcomes.len());
+        if !conn.is_autocommit() {
+            if let Err(err) = conn.execute_batch("ROLLBACK") {
+                tracing::error!(%err, "cannot roll the write group back");
             }
-            return false;
         }
+        self.open = false;
+        self.on_commit.clear();
+        for (reply, _) in std::mem::take(&mut self.outcomes) {
+            let _ = reply.send(Err(Rejection::Internal(why.to_string())));
+        }
+    }
+
+    /// Commits the open transaction, runs the hooks of its jobs and hands
+    /// their replies to the syncer; a failed commit fails every job.
+    fn commit(
+        &mut self,
+        conn: &mut Connection,
+        committed: &std_mpsc::Sender<Committed>,
+        pending: &Pending,
+    ) {
+        if !self.open {
+            return;
+        }
+        if conn.is_autocommit() {
+            self.fail(conn, "SQLite rolled the write group back");
+            return;
+        }
+        if let Err(err) = conn.execute_batch("COMMIT") {
+            self.fail(conn, &format!("group commit failed: {err}"));
+            return;
+        }
+        self.open = false;
+        for hook in self.on_commit.drain(..) {
+            hook();
+        }
+        pending.fetch_add(1, Ordering::AcqRel);
         // The syncer only ends after this thread, so the send cannot fail.
-        committed.send(outcomes).is_ok()
+        if committed.send(std::mem::take(&mut self.outcomes)).is_err() {
+            pending.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
 
@@ -346,42 +428,100 @@ mod tests {
     #[test]
     fn the_wal_sits_beside_the_database() {
         assert_eq!(
-            wal_path(Path::new("/data/votehub.sqlite")),
+            wal_path("/data/votehub.sqlite"),
             PathBuf::from("/data/votehub.sqlite-wal")
         );
     }
 
-    /// An accepted job whose WAL cannot be synced is not acknowledged; a
-    /// refused one keeps its refusal.
-    #[test]
-    fn replies_wait_for_the_fsync_and_report_its_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let (committed, to_sync) = std_mpsc::channel::<Committed>();
-        let (first, first_answer) = oneshot::channel();
-        let (second, second_answer) = oneshot::channel();
-        committed.send(vec![(first, Ok(()))]).unwrap();
-        committed
-            .send(vec![(second, Err(Rejection::DuplicateMessage))])
-            .unwrap();
-        drop(committed);
-        sync_loop(&dir.path().join("missing-wal"), &to_sync, || ());
-        assert!(matches!(
-            first_answer.blocking_recv().unwrap(),
-            Err(Rejection::Internal(_))
-        ));
-        assert_eq!(
-            second_answer.blocking_recv().unwrap(),
-            Err(Rejection::DuplicateMessage)
-        );
+    /// Hands one committed group to a syncer and waits for its replies.
+    fn sync_round(
+        committed: &std_mpsc::Sender<Committed>,
+        rounds: &std_mpsc::Receiver<usize>,
+        outcomes: Vec<Result<(), Rejection>>,
+    ) -> Vec<Result<(), Rejection>> {
+        let (replies, answers): (Vec<_>, Vec<_>) = outcomes
+            .into_iter()
+            .map(|outcome| {
+                let (reply, answer) = oneshot::channel();
+                ((reply, outcome), answer)
+            })
+            .unzip();
+        committed.send(replies).unwrap();
+        assert_eq!(rounds.recv().unwrap(), 1);
+        answers
+            .into_iter()
+            .map(|answer| answer.blocking_recv().unwrap())
+            .collect()
+    }
 
+    /// Replies come after a successful fsync; once an fsync failed, no reply
+    /// is positive any more, nor a refusal, even when a later one would pass.
+    #[test]
+    fn replies_follow_the_fsync_and_a_failed_fsync_is_final() {
+        let dir = tempfile::tempdir().unwrap();
         let wal = dir.path().join("votehub.sqlite-wal");
-        std::fs::write(&wal, b"frames").unwrap();
-        let (committed, to_sync) = std_mpsc::channel::<Committed>();
-        let (reply, answer) = oneshot::channel();
-        committed.send(vec![(reply, Ok(()))]).unwrap();
-        drop(committed);
-        sync_loop(&wal, &to_sync, || ());
-        assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
+        for exists in [true, false] {
+            if exists {
+                std::fs::write(&wal, b"frames").unwrap();
+            } else {
+                std::fs::remove_file(&wal).unwrap();
+            }
+            let (committed, to_sync) = std_mpsc::channel::<Committed>();
+            let (synced, rounds) = std_mpsc::channel::<usize>();
+            let path = wal.clone();
+            let syncer = std::thread::spawn(move || {
+                sync_loop(&path, &to_sync, |groups| synced.send(groups).unwrap())
+            });
+            let first = sync_round(
+                &committed,
+                &rounds,
+                vec![Ok(()), Err(Rejection::DuplicateMessage)],
+            );
+            if exists {
+                assert_eq!(first, [Ok(()), Err(Rejection::DuplicateMessage)]);
+            } else {
+                assert!(first
+                    .iter()
+                    .all(|r| matches!(r, Err(Rejection::Internal(_)))));
+                // The file is back, but the failure stands.
+                std::fs::write(&wal, b"frames").unwrap();
+                let later = sync_round(&committed, &rounds, vec![Ok(())]);
+                assert!(matches!(later[0], Err(Rejection::Internal(_))), "{later:?}");
+            }
+            drop(committed);
+            syncer.join().unwrap();
+        }
+    }
+
+    /// A job's hook runs once its group is committed, before any reply; a
+    /// refused job's hook never runs.
+    #[test]
+    fn hooks_run_at_commit_for_accepted_jobs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        let writer = Writer::spawn(&store, 8).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for refuse in [false, true] {
+            let counter = Arc::clone(&ran);
+            let outcome = runtime.block_on(writer.submit_then(
+                Box::new(move |db| {
+                    db.put_block(&format!("hook-{refuse}"), b"x")?;
+                    if refuse {
+                        return Err(Rejection::DuplicateMessage);
+                    }
+                    Ok(())
+                }),
+                Box::new(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }),
+            ));
+            assert_eq!(outcome.is_ok(), !refuse);
+            assert_eq!(ran.load(Ordering::SeqCst), 1);
+        }
+        assert_eq!(runtime.block_on(writer.durable()), Ok(()));
     }
 
     /// Many jobs at once: groups form while earlier ones sync, an accepted
@@ -451,6 +591,7 @@ mod tests {
                 apply,
                 reply,
                 isolation,
+                on_commit: None,
             },
             answer,
         )
@@ -487,11 +628,14 @@ mod tests {
             apply: Box::new(|_| Err(Rejection::AlreadyVotedLater)),
             reply: checks_first,
             isolation: Isolation::RefusesBeforeWriting,
+            on_commit: None,
         };
         group.apply(&mut conn, kept);
         group.apply(&mut conn, refused);
         group.apply(&mut conn, refuses_first);
-        assert!(group.commit(&mut conn, &committed));
+        let pending = Pending::default();
+        group.commit(&mut conn, &committed, &pending);
+        assert_eq!(pending.load(Ordering::Acquire), 1);
         let replies = to_sync.recv().unwrap();
         assert_eq!(replies.len(), 3);
         for (reply, outcome) in replies {
