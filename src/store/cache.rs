@@ -19,8 +19,9 @@ use super::{Db, ProposalRow, SpaceRow, StoreError};
 
 /// How long an entry is trusted without a change seen in this process.
 pub const TTL: Duration = Duration::from_secs(1);
-/// Entries kept per table; the table is emptied when full.
-const CAPACITY: usize = 4096;
+/// Entries kept per table; the table is emptied when full. Votes go to the
+/// few proposals that are open, and a proposal row holds its whole body.
+const CAPACITY: usize = 1024;
 
 struct Entry<T> {
     generation: u64,

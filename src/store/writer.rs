@@ -1,18 +1,22 @@
 //! The single writer: group commit with acknowledgement after durability.
 //!
 //! Jobs queue on a bounded channel. The writer thread applies each job inside
-//! its own savepoint of one open transaction, and commits the transaction
+//! one open transaction, in a savepoint of its own unless it refuses only
+//! before writing ([`Writer::submit_checked`]), and commits the transaction
 //! when the previous fsync has finished and no job is waiting (or the group
 //! is full). A job that is refused rolls back its savepoint only; a failed
-//! commit reports every job of the group as failed.
+//! commit, or a transaction SQLite rolled back by itself, fails every job of
+//! the group.
 //!
 //! The commit writes the group's WAL frames without waiting for the disk
 //! (`synchronous = NORMAL` on this connection); the syncer thread then
 //! fsyncs the WAL file and only after that sends the group's replies. The
 //! writer meanwhile applies the next jobs, so the cores keep working while
 //! the disk flushes, and one fsync covers every group committed before it
-//! began. An acknowledged message is therefore on disk. Readers may see a
-//! group a moment before it is durable, as with PostgreSQL's commits.
+//! began. An acknowledged message is therefore on disk, and after a failed
+//! fsync nothing is acknowledged any more. Readers may see a group a moment
+//! before it is durable, as with PostgreSQL's commits; a refusal that rests
+//! on what they saw waits for [`Writer::durable`].
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -35,7 +35,8 @@ ALTER TABLE votes_appended RENAME TO votes;
 CREATE INDEX votes_by_created ON votes(proposal, created, id);
 
 -- The pin outbox keyed by the block's sequence number: a new block's pin job
--- appends too, and still references exactly one block.
+-- appends too, and still references exactly one block. (A pin job whose block
+-- is missing, never written by votehub, could not be pushed and is dropped.)
 CREATE TABLE pin_outbox_appended (
   block        INTEGER PRIMARY KEY REFERENCES blocks (seq),
   queued       INTEGER NOT NULL,
