@@ -44,73 +44,58 @@ fn sign(signer: &Signer, kind: Kind, message: Value) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Raw recoveries per second on `threads` threads: the physical floor.
-fn raw_recovery_rate(threads: usize, per_thread: usize) -> f64 {
-    let samples: Vec<([u8; 32], Vec<u8>)> = (0..256u32)
+/// A digest, its wallet signature, and that signature as the hex a receipt signs.
+type Sample = ([u8; 32], Vec<u8>, String);
+
+/// 256 signatures by fresh keys, used in rotation by the rate measurements.
+fn samples() -> Vec<Sample> {
+    (0..256u32)
         .map(|i| {
             let digest = signature::keccak256(&i.to_be_bytes());
-            (digest, Signer::generate().sign_prehash(&digest).to_vec())
+            let sig = Signer::generate().sign_prehash(&digest).to_vec();
+            let text = format!("0x{}", hex::encode(&sig));
+            (digest, sig, text)
         })
-        .collect();
-    let samples = Arc::new(samples);
+        .collect()
+}
+
+/// How many `work` calls per second `threads` threads make, each calling it
+/// `per_thread` times over the samples in rotation.
+fn per_second(threads: usize, per_thread: usize, work: impl Fn(&Sample) + Sync) -> f64 {
+    let samples = samples();
     let start = Instant::now();
-    let workers: Vec<_> = (0..threads)
-        .map(|t| {
-            let samples = samples.clone();
-            std::thread::spawn(move || {
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (samples, work) = (&samples, &work);
+            scope.spawn(move || {
                 for i in 0..per_thread {
-                    let (digest, sig) = &samples[(i + t) % samples.len()];
-                    let sig = k256::ecdsa::Signature::from_slice(&sig[..64]).unwrap();
-                    let id = k256::ecdsa::RecoveryId::from_byte(
-                        samples[(i + t) % samples.len()].1[64] - 27,
-                    )
-                    .unwrap();
-                    std::hint::black_box(
-                        k256::ecdsa::VerifyingKey::recover_from_prehash(digest, &sig, id).unwrap(),
-                    );
+                    work(&samples[(i + t) % samples.len()]);
                 }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.join().unwrap();
-    }
+            });
+        }
+    });
     (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Raw recoveries per second on `threads` threads: the physical floor.
+fn raw_recovery_rate(threads: usize, per_thread: usize) -> f64 {
+    per_second(threads, per_thread, |(digest, sig, _)| {
+        let signature = k256::ecdsa::Signature::from_slice(&sig[..64]).unwrap();
+        let id = k256::ecdsa::RecoveryId::from_byte(sig[64] - 27).unwrap();
+        std::hint::black_box(
+            k256::ecdsa::VerifyingKey::recover_from_prehash(digest, &signature, id).unwrap(),
+        );
+    })
 }
 
 /// Recoveries plus receipt signatures per second on `threads` threads: the
 /// cryptography every accepted vote needs, with nothing else.
 fn crypto_ceiling_rate(threads: usize, per_thread: usize) -> f64 {
-    let relayer = Arc::new(Signer::generate());
-    /// A digest, its signature, and the signature as the hex a receipt signs.
-    type Sample = ([u8; 32], Vec<u8>, String);
-    let samples: Arc<Vec<Sample>> = Arc::new(
-        (0..256u32)
-            .map(|i| {
-                let digest = signature::keccak256(&i.to_be_bytes());
-                let sig = Signer::generate().sign_prehash(&digest).to_vec();
-                let text = format!("0x{}", hex::encode(&sig));
-                (digest, sig, text)
-            })
-            .collect(),
-    );
-    let start = Instant::now();
-    let workers: Vec<_> = (0..threads)
-        .map(|t| {
-            let (samples, relayer) = (samples.clone(), relayer.clone());
-            std::thread::spawn(move || {
-                for i in 0..per_thread {
-                    let (digest, sig, text) = &samples[(i + t) % samples.len()];
-                    std::hint::black_box(signature::recover(digest, sig).unwrap());
-                    std::hint::black_box(relayer.personal_sign(text));
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.join().unwrap();
-    }
-    (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+    let relayer = Signer::generate();
+    per_second(threads, per_thread, |(digest, sig, text)| {
+        std::hint::black_box(signature::recover(digest, sig).unwrap());
+        std::hint::black_box(relayer.personal_sign(text));
+    })
 }
 
 /// Starts an actix server built by `start` on a fresh loopback port, on its

@@ -133,15 +133,7 @@ impl Ingestor {
         // A vote's job checks (duplicate, proposal, revote order) before its
         // first write, so it may run without a savepoint (`rules::vote::apply`).
         let checks_first = matches!(prepared.action, Action::Vote(_));
-        let changes_rows = matches!(
-            prepared.action,
-            Action::Settings(_)
-                | Action::DeleteSpace { .. }
-                | Action::Proposal(_)
-                | Action::UpdateProposal(_)
-                | Action::DeleteProposal { .. }
-                | Action::FlagProposal { .. }
-        );
+        let changes_rows = prepared.action.changes_spaces_or_proposals();
         let job: Apply = Box::new(move |db| {
             let Prepared {
                 message,

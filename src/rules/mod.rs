@@ -137,6 +137,20 @@ pub struct Stamp<'a> {
 
 impl Action {
     /// Re-checks what may have changed since `check` and writes the rows.
+    /// Whether writing this changes a space or a proposal row, which votes
+    /// read through `store::RowCache`.
+    pub fn changes_spaces_or_proposals(&self) -> bool {
+        matches!(
+            self,
+            Action::Settings(_)
+                | Action::DeleteSpace { .. }
+                | Action::Proposal(_)
+                | Action::UpdateProposal(_)
+                | Action::DeleteProposal { .. }
+                | Action::FlagProposal { .. }
+        )
+    }
+
     pub fn apply(&self, db: &Db<'_>, stamp: &Stamp<'_>) -> Result<(), Rejection> {
         let from = stamp.from.to_string();
         match self {

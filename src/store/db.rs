@@ -142,10 +142,17 @@ fn json_column(row: &Row<'_>, index: &str) -> rusqlite::Result<Value> {
     })
 }
 
-/// Proposals with their vote counters (migration 0007), as `proposal_from_row` reads them.
-const PROPOSALS: &str =
-    "SELECT p.*, COALESCE(c.votes, 0) AS votes, COALESCE(c.vote_changes, 0) AS vote_changes
-     FROM proposals p LEFT JOIN proposal_counts c ON c.proposal = p.id";
+/// Proposals with their vote counters (migration 0007), as `proposal_from_row`
+/// reads them, followed by the query's own clauses.
+macro_rules! select_proposals {
+    ($clauses:literal) => {
+        concat!(
+            "SELECT p.*, COALESCE(c.votes, 0) AS votes, COALESCE(c.vote_changes, 0) AS vote_changes
+             FROM proposals p LEFT JOIN proposal_counts c ON c.proposal = p.id ",
+            $clauses
+        )
+    };
+}
 
 fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
     let strings = |value: Value| -> Vec<String> {
@@ -405,7 +412,7 @@ impl<'a> Db<'a> {
     pub fn proposal(&self, id: &str) -> Result<Option<ProposalRow>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached(&format!("{PROPOSALS} WHERE p.id = ?1 AND p.deleted = 0"))?
+            .prepare_cached(select_proposals!("WHERE p.id = ?1 AND p.deleted = 0"))?
             .query_row([id], proposal_from_row)
             .optional()?)
     }
@@ -458,7 +465,9 @@ impl<'a> Db<'a> {
         skip: u32,
     ) -> Result<Vec<ProposalRow>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            &format!("{PROPOSALS} WHERE p.space = ?1 AND p.deleted = 0 ORDER BY p.created DESC, p.id ASC LIMIT ?2 OFFSET ?3"),
+            select_proposals!(
+                "WHERE p.space = ?1 AND p.deleted = 0 ORDER BY p.created DESC, p.id ASC LIMIT ?2 OFFSET ?3"
+            ),
         )?;
         let rows = statement
             .query_map(params![space, first, skip], proposal_from_row)?

@@ -143,6 +143,19 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A database file migrated only up to `version`, as an older votehub left
+/// it: for tests of the later migrations.
+#[cfg(test)]
+fn database_at_version(path: &Path, version: usize) -> Connection {
+    let conn = Connection::open(path).expect("test database");
+    for migration in &MIGRATIONS[..version] {
+        conn.execute_batch(migration).expect("earlier migration");
+    }
+    conn.pragma_update(None, "user_version", version as i64)
+        .expect("user_version");
+    conn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,11 +198,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("votehub.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
-            for migration in &MIGRATIONS[..5] {
-                conn.execute_batch(migration).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 5).unwrap();
+            let conn = database_at_version(&path, 5);
             conn.execute_batch(
                 "INSERT INTO blocks (cid, data) VALUES ('old', x'01');
                  INSERT INTO blocks (cid, data) VALUES ('waiting', x'02');
@@ -251,11 +260,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("votehub.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
-            for migration in &MIGRATIONS[..6] {
-                conn.execute_batch(migration).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 6).unwrap();
+            let conn = database_at_version(&path, 6);
             for (id, votes, changes) in [("0xp", 3, 5), ("0xq", 0, 0)] {
                 conn.execute(
                     "INSERT INTO proposals (id, ipfs, author, created, space, network, symbol, type, strategies,

@@ -289,11 +289,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("votehub.sqlite");
         {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            for migration in &super::super::MIGRATIONS[..3] {
-                conn.execute_batch(migration).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 3).unwrap();
+            let conn = super::super::database_at_version(&path, 3);
             conn.execute_batch("INSERT INTO blocks (cid, data) VALUES ('old', x'01');")
                 .unwrap();
         }
