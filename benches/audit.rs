@@ -11,12 +11,13 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
-use votehub::envelope::Envelope;
-use votehub::ingest::{unix_now, Ingestor};
-use votehub::rules::Limits;
-use votehub::signature::{self, Address, Signer};
+use votehub::clock::unix_now;
+use votehub::ingest::rules::Limits;
+use votehub::ingest::Ingestor;
+use votehub::protocol::envelope::Envelope;
+use votehub::protocol::signature::{self, Address, Signer};
+use votehub::protocol::typed_data::{self, Kind};
 use votehub::store::{writer::Writer, Db, MessageRow, Store, VoteRow};
-use votehub::typed_data::{self, Kind};
 
 const SPACE: &str = "audit-bench.eth";
 const TOKEN: &str = "0x1234567890123456789012345678901234567890";
@@ -52,13 +53,13 @@ fn sign_vote(index: usize, proposal: &str, timestamp: i64) -> Signed {
         json!({"space": SPACE, "proposal": proposal, "choice": choice, "reason": "", "app": "bench"}),
     )
     .unwrap();
-    let envelope = votehub::client::sign(&key, Kind::Vote, message, timestamp).unwrap();
+    let envelope = votehub::protocol::client::sign(&key, Kind::Vote, message, timestamp).unwrap();
     let parsed = Envelope::parse(envelope.to_string().as_bytes()).unwrap();
     let schema = typed_data::lookup(parsed.types()).unwrap();
     let digest = typed_data::digest(schema, parsed.domain(), parsed.message()).unwrap();
     let id = format!("0x{}", hex::encode(digest));
     let pinned = parsed.pinned_json(&id);
-    let ipfs = votehub::blockstore::raw_cid(&pinned);
+    let ipfs = votehub::ipld::raw_cid(&pinned);
     let voter = key.address().to_string();
     let vp = (index + 1) as f64;
     Signed {
@@ -148,7 +149,7 @@ fn main() {
     let threads = arg("--threads", 2);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
-    let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
+    let relayer = votehub::app::relayer_key::load_or_create(dir.path()).unwrap();
     let writer = Writer::spawn(&store, 512).unwrap();
     let ingestor = Ingestor::new(store.clone(), writer, relayer, Limits::default());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -156,7 +157,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let controller = votehub::demo::dev_key(0).unwrap();
+    let controller = votehub::app::demo::dev_key(0).unwrap();
     {
         let conn = store.write_connection().unwrap();
         Db::new(&conn)
@@ -165,7 +166,8 @@ fn main() {
     }
     let post = |kind: Kind, message: Value| {
         let message: Map<String, Value> = serde_json::from_value(message).unwrap();
-        let envelope = votehub::client::sign(&controller, kind, message, unix_now()).unwrap();
+        let envelope =
+            votehub::protocol::client::sign(&controller, kind, message, unix_now()).unwrap();
         runtime
             .block_on(ingestor.accept(envelope.to_string().as_bytes()))
             .unwrap()
@@ -191,8 +193,15 @@ fn main() {
         let mut conn = store.write_connection().unwrap();
         let tx = conn.transaction().unwrap();
         let token = Address::parse_any(TOKEN).unwrap();
-        votehub::balances::import(&Db::new(&tx), "1", token, BLOCK, csv.as_bytes(), unix_now())
-            .unwrap();
+        votehub::power::import_snapshot(
+            &Db::new(&tx),
+            "1",
+            token,
+            BLOCK,
+            csv.as_bytes(),
+            unix_now(),
+        )
+        .unwrap();
         tx.commit().unwrap();
     }
     let end = unix_now() + 2;
@@ -235,7 +244,7 @@ fn main() {
 
     // The bundle is built and exported by the real CLI, for its time and
     // peak memory; `votehub audit` builds only a final result (60 s after the end).
-    while unix_now() <= end + votehub::results::FINALIZE_DELAY {
+    while unix_now() <= end + votehub::tally::outcome::FINALIZE_DELAY {
         std::thread::sleep(Duration::from_millis(200));
     }
     let data = dir.path().to_str().unwrap().to_string();
@@ -251,14 +260,14 @@ fn main() {
 
     // Read as `votehub verify --car` reads it.
     let started = Instant::now();
-    let source = votehub::audit::source::Blocks::from_car_file(&car_path).unwrap();
+    let source = votehub::ipld::source::Blocks::from_car_file(&car_path).unwrap();
     let load = started.elapsed();
-    let options = votehub::audit::verify::Options {
+    let options = votehub::verify::Options {
         threads,
         ..Default::default()
     };
     let started = Instant::now();
-    let report = votehub::audit::verify::verify(&source, &root, &options);
+    let report = votehub::verify::verify(&source, &root, &options);
     let verify = started.elapsed();
     assert!(report.ok(), "{}", report.render());
     assert_eq!(report.counted, n);

@@ -19,13 +19,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Map, Value};
-use votehub::envelope::Envelope;
+use votehub::clock::unix_now;
 use votehub::http::AppState;
-use votehub::ingest::{unix_now, Ingestor};
-use votehub::rules::Limits;
-use votehub::signature::{self, Signer};
+use votehub::ingest::rules::Limits;
+use votehub::ingest::Ingestor;
+use votehub::protocol::envelope::Envelope;
+use votehub::protocol::signature::{self, Signer};
+use votehub::protocol::typed_data::{self, Kind};
 use votehub::store::{writer::Writer, Db, Store};
-use votehub::typed_data::{self, Kind};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -38,7 +39,7 @@ fn arg(name: &str, default: usize) -> usize {
 
 fn sign(signer: &Signer, kind: Kind, message: Value) -> Vec<u8> {
     let message: Map<String, Value> = serde_json::from_value(message).unwrap();
-    votehub::client::sign(signer, kind, message, unix_now())
+    votehub::protocol::client::sign(signer, kind, message, unix_now())
         .unwrap()
         .to_string()
         .into_bytes()
@@ -127,7 +128,7 @@ async fn stateless_relay(body: web::Bytes, relayer: web::Data<Signer>) -> HttpRe
         envelope.address()
     );
     let id = format!("0x{}", hex::encode(digest));
-    let ipfs = votehub::blockstore::raw_cid(&envelope.pinned_json(&id));
+    let ipfs = votehub::ipld::raw_cid(&envelope.pinned_json(&id));
     let receipt = relayer.personal_sign(envelope.sig());
     HttpResponse::Ok().json(json!({
         "id": id,
@@ -282,9 +283,9 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
     let writer = Writer::spawn(&store, 512).unwrap();
-    let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
+    let relayer = votehub::app::relayer_key::load_or_create(dir.path()).unwrap();
     let ingestor = Ingestor::new(store.clone(), writer, relayer, Limits::default());
-    let controller = votehub::demo::dev_key(0).unwrap();
+    let controller = votehub::app::demo::dev_key(0).unwrap();
     {
         let conn = store.write_connection().unwrap();
         Db::new(&conn)
@@ -333,7 +334,13 @@ fn main() {
 
     let requests: Arc<Vec<Vec<u8>>> =
         Arc::new(votes.iter().map(|body| http_request(body)).collect());
-    let state = AppState::new(ingestor, 0, 1 << 20);
+    let reads = votehub::reads::Reads::new(
+        ingestor.store().clone(),
+        ingestor.writer().clone(),
+        ingestor.chains().clone(),
+        votehub::tally::outcome::FINALIZE_DELAY,
+    );
+    let state = AppState::new(ingestor, reads, 0, 1 << 20);
     let server = serve(cores, move |listener, workers| {
         votehub::http::start(state, listener, workers)
     });

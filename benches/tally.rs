@@ -16,8 +16,8 @@
 //! run (3), `--only t1,t2` voting types, `--multi t1,t2` types also run with 3
 //! strategies (copeland), `--store-type t1,t2` types re-tallied from a store
 //! (single-choice,ranked-choice), `--store-votes N` (= --votes), `--no-store`,
-//! `--js-runs N` (3). `--compare` needs `npm ci --prefix bench/js` first (see
-//! bench/js/README.md); the votes it hands to node stay in
+//! `--js-runs N` (3). `--compare` needs `npm ci --prefix tools/snapshot-js` first (see
+//! tools/snapshot-js/README.md); the votes it hands to node stay in
 //! target/tally-compare/ (about 0.5 GB at 1,000,000 votes).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 use votehub::results;
 use votehub::store::{Db, ProposalRow, Store, VoteRow};
+use votehub::tally::outcome;
 use votehub::tally::{Ballot, Tally, VotingType};
 
 // ---- memory accounting
@@ -614,10 +615,11 @@ fn run_store(kind: VotingType, opts: &Options) {
                 None,
                 &proposal.id,
                 now,
-                results::FINALIZE_DELAY,
+                outcome::FINALIZE_DELAY,
             ))
             .unwrap()
             .expect("the proposal exists")
+            .json
     };
     let (json, first, mem) = measure_mem(current);
     let mut runs_ms = Vec::new();
@@ -639,8 +641,9 @@ fn run_store(kind: VotingType, opts: &Options) {
     let db = reader.db();
     let row = db.proposal(&proposal.id).unwrap().unwrap();
     let (counted, read, read_mem) = measure_mem(|| db.counted_votes(&proposal.id).unwrap());
-    let (_, compute, _) =
-        measure_mem(|| results::compute(&row, &counted, false, now, results::FINALIZE_DELAY));
+    let (_, compute, _) = measure_mem(|| {
+        outcome::compute(&row.terms(), &counted, false, now, outcome::FINALIZE_DELAY)
+    });
     drop(counted);
     // The same rows without the JSON parse of `choice` and `vp_by_strategy`:
     // what SQLite itself costs.
@@ -751,10 +754,10 @@ fn max_rel_diff(rust: &Tally, js: &Value) -> (f64, bool, usize) {
 
 fn run_node(opts: &Options, dir: &Path, labels: &[String]) -> Option<Value> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let js = root.join("bench/js");
+    let js = root.join("tools/snapshot-js");
     if !js.join("node_modules/@snapshot-labs/snapshot.js").exists() {
         eprintln!(
-            "--compare: bench/js/node_modules is missing; run `npm ci --prefix bench/js` first"
+            "--compare: tools/snapshot-js/node_modules is missing; run `npm ci --prefix tools/snapshot-js` first"
         );
         return None;
     }

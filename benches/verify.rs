@@ -7,9 +7,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map, Value};
 use std::hint::black_box;
-use votehub::envelope::Envelope;
-use votehub::signature::{self, Signer};
-use votehub::typed_data::{self, Kind};
+use votehub::protocol::envelope::Envelope;
+use votehub::protocol::signature::{self, Signer};
+use votehub::protocol::typed_data::{self, Kind};
 
 fn envelopes(n: usize) -> Vec<Vec<u8>> {
     (0..n)
@@ -22,7 +22,7 @@ fn envelopes(n: usize) -> Vec<Vec<u8>> {
                 "reason": "benchmark",
             }))
             .unwrap();
-            votehub::client::sign(&signer, Kind::Vote, message, 1_700_000_000 + i as i64)
+            votehub::protocol::client::sign(&signer, Kind::Vote, message, 1_700_000_000 + i as i64)
                 .unwrap()
                 .to_string()
                 .into_bytes()

@@ -18,7 +18,7 @@ use ethers_core::types::{H160, U256};
 use serde_json::{json, Value};
 use votehub_strategies::VotesMethod;
 
-use crate::signature::Address;
+use crate::protocol::signature::Address;
 
 /// Most calls in one JSON-RPC batch (one HTTP request).
 pub const BATCH: usize = 500;
@@ -66,7 +66,7 @@ pub enum ChainError {
 pub struct Chains {
     endpoints: Arc<HashMap<String, String>>,
     agent: Option<ureq::Agent>,
-    cache: Arc<Mutex<HashMap<ReadKey, U256>>>,
+    cache: Arc<Mutex<HashMap<CachedRead, U256>>>,
 }
 
 impl Chains {
@@ -183,7 +183,7 @@ impl Chains {
         holders: &[Address],
     ) -> Result<Vec<U256>, ChainError> {
         let node = self.node(network)?;
-        let key = |holder: Address| ReadKey {
+        let key = |holder: Address| CachedRead {
             network: network.to_string(),
             read,
             block,
@@ -252,7 +252,7 @@ enum Read {
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct ReadKey {
+struct CachedRead {
     network: String,
     read: Read,
     block: u64,

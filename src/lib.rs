@@ -1,36 +1,35 @@
 //! votehub: a self-hostable, auditable server for Snapshot's signed governance
 //! messages.
 //!
-//! A message flows through the modules in this order: `http` (or `cli`) →
-//! `ingest`, which runs `envelope` (shape) → `typed_data` (kind and EIP-712
-//! digest) → `signature` (signer; `chain` for contract wallets) → `rules`
-//! (with voting power from `vp` and the `strategies` crate) → `blockstore`
-//! (CID) and `relayer` (receipt) → `store` (durable write, `log` link, pin
-//! outbox), and later, off the ingest path, `pinning` (Kubo).
-//! `tally` and `results` count votes; `balances` imports snapshots; `client`
-//! signs like snapshot.js. At close, `audit` pins a proposal's bundle and
-//! `log` a signed log head, and `audit::verify` re-derives an outcome from
-//! its CID; `pinning` copies every block to Kubo. See docs/ARCHITECTURE.md.
+//! The modules form layers; each may use only the layers below it (checked by
+//! `tests/layers.rs`, drawn in docs/ARCHITECTURE.md):
+//!
+//! 1. pure code: `clock`, `protocol` (envelope, typed data, signatures,
+//!    refusals), `tally` (voting types and results), `ipld` (CIDs, DAG-JSON,
+//!    CAR, block sources), `format` (the published bundle and log formats),
+//!    `power::inputs` and `power::snapshot_file`;
+//! 2. clients of other services: `chain` (JSON-RPC), `ipfs` (Kubo);
+//! 3. `verify`, the offline verifier, on nothing but the two layers above;
+//! 4. `store`, SQLite and its single writer;
+//! 5. services: `message_log`, `power`, `results`, `pinning`, then `ingest`
+//!    (with its `rules`), then `audit`, then `reads`;
+//! 6. edges: `http` (actix-web) and `app` (the CLI, configuration, demo).
 
+pub mod app;
 pub mod audit;
-pub mod balances;
-pub mod blockstore;
 pub mod chain;
-pub mod cli;
-pub mod client;
-pub mod config;
-pub mod demo;
-pub mod envelope;
+pub mod clock;
+pub mod format;
 pub mod http;
 pub mod ingest;
-pub mod log;
+pub mod ipfs;
+pub mod ipld;
+pub mod message_log;
 pub mod pinning;
-pub mod rejection;
-pub mod relayer;
+pub mod power;
+pub mod protocol;
+pub mod reads;
 pub mod results;
-pub mod rules;
-pub mod signature;
 pub mod store;
 pub mod tally;
-pub mod typed_data;
-pub mod vp;
+pub mod verify;

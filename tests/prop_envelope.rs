@@ -15,11 +15,11 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
-use votehub::client;
-use votehub::demo::dev_key;
-use votehub::envelope::Envelope;
-use votehub::signature::{self, Address, Signer};
-use votehub::typed_data::{self, Kind};
+use votehub::app::demo::dev_key;
+use votehub::protocol::client;
+use votehub::protocol::envelope::Envelope;
+use votehub::protocol::signature::{self, Address, Signer};
+use votehub::protocol::typed_data::{self, Kind};
 
 /// Where a body left the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use votehub::envelope::Envelope;
-use votehub::signature;
-use votehub::typed_data;
+use votehub::protocol::envelope::Envelope;
+use votehub::protocol::signature;
+use votehub::protocol::typed_data;
 
 fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(2 + bytes.len() * 2);

@@ -2,16 +2,21 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use votehub_strategies::StrategySpec;
 
-use super::inputs::{ReadKey, Recorder};
-use super::{AuditError, BODY_FORMAT, CHUNK_BYTES, ROOT_FORMAT};
-use crate::blockstore::{dag_json_block, link};
+use super::AuditError;
 use crate::chain::Chains;
-use crate::signature::{Address, Signer};
-use crate::store::{Db, LogHead, VoteOrder, VotePage, VoteRow};
-use crate::vp::Balances;
+use crate::format::bundle::{
+    statement, Body, BundledProposal, BundledSpace, Chunk, Entry, ExtraInput, FrozenProposal,
+    HeadRef, Origin, ReadKey, Root, Source, VoteList, BODY_FORMAT, CHUNK_BYTES, ROOT_FORMAT,
+};
+use crate::ipld::{dag_json, Link};
+use crate::power::inputs::Recorder;
+use crate::power::Balances;
+use crate::protocol::signature::{Address, Signer};
+use crate::store::{Db, LogHead, ProposalRow, VoteOrder, VotePage, VoteRow};
 
 /// A bundle ready to store: its blocks, root last.
 #[derive(Debug, Clone)]
@@ -81,8 +86,8 @@ pub fn build(
     let recorder = Recorder::new(&balances);
     let mut sources: BTreeMap<ReadKey, usize> = BTreeMap::new();
     // voter -> per strategy -> [source index, value]
-    let mut inputs: HashMap<String, Vec<Vec<Value>>> = HashMap::new();
-    let mut extra = Vec::new();
+    let mut inputs: HashMap<String, Vec<Vec<(usize, String)>>> = HashMap::new();
+    let mut extra: Vec<ExtraInput> = Vec::new();
     for (index, spec) in specs.iter().enumerate() {
         votehub_strategies::scores(
             std::slice::from_ref(spec),
@@ -96,7 +101,7 @@ pub fn build(
             let next = sources.len();
             let source = *sources.entry(key).or_insert(next);
             for (address, value) in values {
-                let input = json!([source, value.to_string()]);
+                let input = (source, value.to_string());
                 match inputs.get_mut(&address) {
                     Some(per_strategy) => per_strategy[index].push(input),
                     None if voter_set.contains(address.as_str()) => {
@@ -104,26 +109,28 @@ pub fn build(
                         per_strategy[index].push(input);
                         inputs.insert(address, per_strategy);
                     }
-                    None => extra.push(json!([index, source, address, value.to_string()])),
+                    None => extra.push((index, source, address, value.to_string())),
                 }
             }
         }
     }
-    let mut source_list = vec![Value::Null; sources.len()];
+    let mut source_list: Vec<Option<Source>> = vec![None; sources.len()];
     for (key, index) in &sources {
-        let mut entry = serde_json::to_value(key)?;
         let imported = match (key.call.as_str(), &key.token) {
             ("erc20_balances", Some(token)) if !chains.has(&key.network) => {
                 db.balance_import(&key.network, token, key.block)?
             }
             _ => None,
         };
-        entry["source"] = match imported {
-            Some(cid) => json!({"snapshot": link(&cid)}),
-            None => json!("chain"),
-        };
-        source_list[*index] = entry;
+        source_list[*index] = Some(Source {
+            key: key.clone(),
+            source: match imported {
+                Some(cid) => Origin::Snapshot(Link::to(&cid)),
+                None => Origin::Chain,
+            },
+        });
     }
+    let source_list: Vec<Source> = source_list.into_iter().flatten().collect();
 
     // Aliases that signed listed votes.
     let mut aliases = BTreeSet::new();
@@ -137,89 +144,91 @@ pub fn build(
 
     // Vote entries, packed into chunks of at most CHUNK_BYTES.
     let mut chunks = Vec::new();
-    let mut chunk: Vec<Value> = Vec::new();
+    let mut chunk: Vec<Entry> = Vec::new();
     let mut chunk_bytes = 0;
     for (message, voter) in &listed {
-        let mut entry = json!({
-            "envelope": link(&message.ipfs),
-            "id": message.id,
-            "voter": voter,
-            "mci": message.mci,
-            "log": message.log,
-            "received": message.received,
-        });
-        match counted.get(&message.id) {
-            Some(vote) => {
-                entry["superseded"] = json!(false);
-                entry["vp"] = json!(vote.vp);
-                entry["vp_by_strategy"] = json!(vote.vp_by_strategy);
-                entry["inputs"] = json!(inputs
+        let vote = counted.get(&message.id);
+        let entry = Entry {
+            envelope: Link::to(&message.ipfs),
+            id: message.id.clone(),
+            voter: voter.clone(),
+            mci: message.mci,
+            log: message.log.clone(),
+            received: message.received,
+            superseded: vote.is_none(),
+            vp: vote.map(|vote| vote.vp),
+            vp_by_strategy: vote.map(|vote| vote.vp_by_strategy.clone()),
+            inputs: vote.map(|vote| {
+                inputs
                     .get(&vote.voter)
                     .cloned()
-                    .unwrap_or_else(|| vec![Vec::new(); specs.len()]));
-            }
-            None => entry["superseded"] = json!(true),
-        }
-        let size = entry.to_string().len() + 1;
+                    .unwrap_or_else(|| vec![Vec::new(); specs.len()])
+            }),
+        };
+        let size = serde_json::to_string(&entry)?.len() + 1;
         if !chunk.is_empty() && chunk_bytes + size > CHUNK_BYTES {
-            chunks.push(store_block(&mut blocks, &json!({ "votes": chunk })));
-            chunk = Vec::new();
+            let full = Chunk {
+                votes: std::mem::take(&mut chunk),
+            };
+            chunks.push(Link::to(&store_block(&mut blocks, &full)?));
             chunk_bytes = 0;
         }
         chunk_bytes += size;
         chunk.push(entry);
     }
     if !chunk.is_empty() {
-        chunks.push(store_block(&mut blocks, &json!({ "votes": chunk })));
+        chunks.push(Link::to(&store_block(
+            &mut blocks,
+            &Chunk { votes: chunk },
+        )?));
     }
 
     let proposal_envelopes = proposal_envelopes(db, &proposal.space, &proposal.id, &proposal.ipfs)?;
     let settings = db
         .messages_of_kind(&proposal.space, "settings", Some(&proposal.id))?
         .pop()
-        .map(|(_, cid)| link(&cid));
-    let settings_at_close = db.space(&proposal.space)?.map(|space| link(&space.ipfs));
-    let mut frozen = serde_json::to_value(&proposal)?;
-    if let Value::Object(map) = &mut frozen {
-        // Bookkeeping that changes after close says nothing about the outcome.
-        for field in ["votes", "scores_state", "audit_cid", "flagged", "ipfs"] {
-            map.remove(field);
-        }
-    }
-    let body = json!({
-        "format": BODY_FORMAT,
-        "votehub": env!("CARGO_PKG_VERSION"),
-        "proposal": {
-            "id": proposal.id,
-            "envelopes": proposal_envelopes.iter().map(|cid| link(cid)).collect::<Vec<_>>(),
-            "frozen": frozen,
+        .map(|(_, cid)| Link::to(&cid));
+    let settings_at_close = db
+        .space(&proposal.space)?
+        .map(|space| Link::to(&space.ipfs));
+    let body = Body {
+        format: BODY_FORMAT.to_string(),
+        votehub: env!("CARGO_PKG_VERSION").to_string(),
+        proposal: BundledProposal {
+            id: proposal.id.clone(),
+            envelopes: proposal_envelopes.iter().map(|cid| Link::to(cid)).collect(),
+            frozen: frozen(&proposal),
         },
-        "space": {
-            "id": proposal.space,
-            "settings": settings,
-            "settings_at_close": settings_at_close,
+        space: BundledSpace {
+            id: proposal.space.clone(),
+            settings,
+            settings_at_close,
         },
-        "snapshot": snapshot,
-        "sources": source_list,
-        "extra_inputs": extra,
-        "aliases": aliases.iter().map(|cid| link(cid)).collect::<Vec<_>>(),
-        "votes": {
-            "listed": listed.len(),
-            "counted": counted.len(),
-            "chunks": chunks.iter().map(|cid| link(cid)).collect::<Vec<_>>(),
+        snapshot,
+        sources: source_list,
+        extra_inputs: extra,
+        aliases: aliases.iter().map(|cid| Link::to(cid)).collect(),
+        votes: VoteList {
+            listed: listed.len(),
+            counted: counted.len(),
+            chunks,
         },
-        "result": result,
-        "log_head": log_head.map(|head| json!({"cid": head.cid, "mci": head.mci, "log": head.log})),
-    });
-    let body_cid = store_block(&mut blocks, &body);
-    let root = json!({
-        "format": ROOT_FORMAT,
-        "bundle": link(&body_cid),
-        "proposal": proposal.id,
-        "relayer": relayer.address().to_string(),
-        "signature": relayer.personal_sign(&super::statement(&proposal.id, &body_cid)),
-    });
-    let root_cid = store_block(&mut blocks, &root);
+        result,
+        log_head: log_head.map(|head| HeadRef {
+            cid: head.cid.clone(),
+            mci: head.mci,
+            log: head.log.clone(),
+        }),
+    };
+    let body_cid = store_block(&mut blocks, &body)?;
+    let root = Root {
+        format: ROOT_FORMAT.to_string(),
+        bundle: Link::to(&body_cid),
+        proposal: proposal.id.clone(),
+        relayer: relayer.address().to_string(),
+        signature: relayer.personal_sign(&statement(&proposal.id, &body_cid)),
+    };
+    let root_cid = store_block(&mut blocks, &root)?;
     Ok(Built {
         root: root_cid,
         blocks,
@@ -228,10 +237,45 @@ pub fn build(
     })
 }
 
-fn store_block(blocks: &mut Vec<(String, Vec<u8>)>, value: &Value) -> String {
-    let (cid, bytes) = dag_json_block(value);
+/// The frozen copy of a stored proposal: its signed fields and frozen
+/// rules, without the bookkeeping that changes after close.
+fn frozen(proposal: &ProposalRow) -> FrozenProposal {
+    let p = proposal.clone();
+    FrozenProposal {
+        id: p.id,
+        author: p.author,
+        created: p.created,
+        updated: p.updated,
+        space: p.space,
+        network: p.network,
+        symbol: p.symbol,
+        kind: p.kind,
+        strategies: p.strategies,
+        validation: p.validation,
+        plugins: p.plugins,
+        title: p.title,
+        body: p.body,
+        discussion: p.discussion,
+        choices: p.choices,
+        labels: p.labels,
+        start: p.start,
+        end: p.end,
+        snapshot: p.snapshot,
+        quorum: p.quorum,
+        quorum_type: p.quorum_type,
+        privacy: p.privacy,
+        app: p.app,
+    }
+}
+
+/// Adds a typed block to `blocks`; returns its CID.
+fn store_block<T: Serialize>(
+    blocks: &mut Vec<(String, Vec<u8>)>,
+    block: &T,
+) -> Result<String, AuditError> {
+    let (cid, bytes) = dag_json(block)?;
     blocks.push((cid.clone(), bytes));
-    cid
+    Ok(cid)
 }
 
 /// The voter of a stored vote message on `proposal`, or `None` if it voted

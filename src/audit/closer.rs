@@ -5,11 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::AuditError;
 use crate::chain::Chains;
-use crate::ingest::{unix_now, Ingestor};
-use crate::rejection::Rejection;
-use crate::signature::Signer;
+use crate::clock::unix_now;
+use crate::ingest::Ingestor;
+use crate::protocol::signature::Signer;
 use crate::store::{writer::Writer, Db, LogHead, Store};
+use crate::tally::outcome::ScoresState;
 
 /// When the closer runs.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +29,7 @@ impl Default for Schedule {
         Schedule {
             tick: Duration::from_secs(5),
             head_interval: 60,
-            finalize_delay: crate::results::FINALIZE_DELAY,
+            finalize_delay: crate::tally::outcome::FINALIZE_DELAY,
         }
     }
 }
@@ -75,16 +77,17 @@ impl Closer {
     }
 
     /// Pins a head covering every message so far.
-    pub async fn pin_head(&self) -> Result<Option<LogHead>, Rejection> {
+    pub async fn pin_head(&self) -> Result<Option<LogHead>, AuditError> {
         let relayer = Arc::clone(&self.relayer);
-        self.writer
-            .submit_with(move |db| Ok(crate::log::pin_head(db, &relayer, unix_now())?))
-            .await
+        Ok(self
+            .writer
+            .submit_with(move |db| Ok(crate::message_log::pin_head(db, &relayer, unix_now())?))
+            .await?)
     }
 
     /// Builds the bundle of every proposal whose result is final; returns
     /// how many were built.
-    pub async fn close_due(&self) -> Result<usize, Rejection> {
+    pub async fn close_due(&self) -> Result<usize, AuditError> {
         let now = unix_now();
         let due =
             self.read(move |db| Ok(db.proposals_to_audit(now - self.schedule.finalize_delay)?))?;
@@ -101,7 +104,7 @@ impl Closer {
 
     /// Freezes the result of `proposal`, pins a head, and stores its bundle;
     /// returns the root CID (`None` for an unknown proposal).
-    pub async fn close(&self, proposal: &str) -> Result<Option<String>, Rejection> {
+    pub async fn close(&self, proposal: &str) -> Result<Option<String>, AuditError> {
         let now = unix_now();
         let delay = self.schedule.finalize_delay;
         let Some(result) =
@@ -109,14 +112,13 @@ impl Closer {
         else {
             return Ok(None);
         };
-        let state = serde_json::from_str::<serde_json::Value>(&result)
-            .map_err(|err| Rejection::Internal(err.to_string()))?["scores_state"]
-            .clone();
-        if state != "final" {
-            return Err(Rejection::Internal(format!(
-                "proposal {proposal} has not closed yet: its result is final {delay} s after its end"
-            )));
+        if result.state != ScoresState::Final {
+            return Err(AuditError::NotClosed {
+                proposal: proposal.to_string(),
+                delay,
+            });
         }
+        let result = result.json;
         let head = self.pin_head().await?;
         let this = self.clone();
         let id = proposal.to_string();
@@ -131,10 +133,9 @@ impl Closer {
                 &result,
                 head.as_ref(),
             )
-            .map_err(|err| Rejection::Internal(err.to_string()))
         })
         .await
-        .map_err(|err| Rejection::Internal(err.to_string()))??;
+        .map_err(|err| AuditError::Task(err.to_string()))??;
         let root = built.root.clone();
         let id = proposal.to_string();
         self.writer
@@ -148,7 +149,10 @@ impl Closer {
         Ok(Some(root))
     }
 
-    fn read<T>(&self, query: impl FnOnce(&Db<'_>) -> Result<T, Rejection>) -> Result<T, Rejection> {
+    fn read<T>(
+        &self,
+        query: impl FnOnce(&Db<'_>) -> Result<T, AuditError>,
+    ) -> Result<T, AuditError> {
         let reader = self.store.reader()?;
         query(&reader.db())
     }

@@ -1,42 +1,35 @@
 //! `POST /` and `POST /api/msg`: one envelope in, Snapshot's reply out.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::{reply, AppState};
-use crate::rejection::Rejection;
+use super::error::ApiError;
+use super::AppState;
+use crate::protocol::rejection::Rejection;
 
 pub async fn post(
     state: web::Data<AppState>,
     request: HttpRequest,
     mut payload: web::Payload,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     if let (Some(limiter), Some(peer)) = (&state.limiter, request.peer_addr()) {
         if limiter.check_key(&peer.ip()).is_err() {
-            return reply::rejection(&Rejection::TooManyRequests);
+            return Err(Rejection::TooManyRequests.into());
         }
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return reply::error(StatusCode::BAD_REQUEST, "wrong envelope format");
-        };
+        let chunk = chunk.map_err(|_| Rejection::WrongEnvelopeFormat)?;
         if body.len() + chunk.len() > state.max_body {
-            return reply::error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &Rejection::TooLargeMessage.to_string(),
-            );
+            return Err(ApiError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     if let Some(request) = json_rpc(&body) {
-        return super::scores::rpc(state, request).await;
+        return Ok(super::scores::rpc(state, request).await);
     }
-    match state.ingestor.accept(&body).await {
-        Ok(receipt) => HttpResponse::Ok().json(receipt),
-        Err(rejection) => reply::rejection(&rejection),
-    }
+    let receipt = state.ingestor.accept(&body).await?;
+    Ok(HttpResponse::Ok().json(receipt))
 }
 
 /// A JSON-RPC request (`{"jsonrpc", "method", …}`) rather than an envelope,

@@ -1,9 +1,10 @@
-//! The HTTP surface: the only module that knows actix. Handlers parse at the
-//! door, call the domain, and map its errors once (see `reply`).
+//! The HTTP surface. Handlers parse at the door, call a service (`Ingestor`
+//! for writes, `Reads` for everything else) and return `Result`; errors
+//! become Snapshot's error replies in one place (`error::ApiError`).
 
+mod error;
 mod ingest;
 mod read;
-mod reply;
 mod scores;
 
 use std::net::{IpAddr, TcpListener};
@@ -14,33 +15,30 @@ use actix_web::{web, App, HttpServer};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::ingest::Ingestor;
+use crate::reads::Reads;
 
-/// Shared state of every worker.
+pub use error::ApiError;
+
+/// Shared state of every worker: the two services and the door's limits.
 #[derive(Clone)]
 pub struct AppState {
-    pub ingestor: Ingestor,
+    ingestor: Ingestor,
+    reads: Reads,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     max_body: usize,
-    finalize_delay: i64,
 }
 
 impl AppState {
     /// `rate_limit` is ingest requests per minute per IP; 0 turns limiting off.
-    pub fn new(ingestor: Ingestor, rate_limit: u32, max_body: usize) -> Self {
+    pub fn new(ingestor: Ingestor, reads: Reads, rate_limit: u32, max_body: usize) -> Self {
         let limiter =
             NonZeroU32::new(rate_limit).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n))));
         AppState {
             ingestor,
+            reads,
             limiter,
             max_body,
-            finalize_delay: crate::results::FINALIZE_DELAY,
         }
-    }
-
-    /// Seconds after a proposal's end before its result is frozen.
-    pub fn with_finalize_delay(mut self, seconds: i64) -> Self {
-        self.finalize_delay = seconds;
-        self
     }
 }
 

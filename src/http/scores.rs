@@ -6,32 +6,26 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use votehub_strategies::{StrategyError, StrategySpec};
+use votehub_strategies::StrategySpec;
 
-use super::{reply, AppState};
-use crate::signature::Address;
+use super::error::ApiError;
+use super::AppState;
+use crate::protocol::signature::Address;
+use crate::reads::ReadError;
 
 /// Snapshot's score API hard limit on strategies per request.
 const MAX_STRATEGIES: usize = 10;
 
-pub async fn proposal_scores(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
-    let ingestor = &state.ingestor;
+/// A proposal's current result, as canonical JSON.
+pub async fn proposal_scores(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().to_lowercase();
-    match crate::results::current(
-        ingestor.store(),
-        Some(ingestor.writer()),
-        &id,
-        crate::ingest::unix_now(),
-        state.finalize_delay,
-    )
-    .await
-    {
-        Ok(Some(json)) => HttpResponse::Ok()
-            .content_type("application/json")
-            .body(json),
-        Ok(None) => reply::not_found("proposal"),
-        Err(rejection) => reply::rejection(&rejection),
-    }
+    let json = state.reads.result(&id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
 }
 
 /// A score-API failure: `{"jsonrpc", "error": {code, message, data}, "id"}`.
@@ -111,7 +105,7 @@ fn parse_request(params: &ScoreParams) -> Result<(Vec<StrategySpec>, Vec<Address
         .map(|a| Address::parse_any(a))
         .collect::<Result<_, _>>()
         .map_err(|_| RpcError::bad("invalid address"))?;
-    let block = crate::typed_data::uint_value(&params.snapshot).ok_or_else(|| {
+    let block = crate::protocol::typed_data::uint_value(&params.snapshot).ok_or_else(|| {
         RpcError::bad(
             "snapshot must be a block number: votehub reads balance snapshots imported at a block",
         )
@@ -119,7 +113,7 @@ fn parse_request(params: &ScoreParams) -> Result<(Vec<StrategySpec>, Vec<Address
     Ok((specs, addresses, block))
 }
 
-/// Runs the strategies on a read connection.
+/// Runs the strategies; any failure is the score API's 500.
 async fn score(
     state: &web::Data<AppState>,
     specs: Vec<StrategySpec>,
@@ -127,38 +121,14 @@ async fn score(
     block: u64,
     addresses: Vec<Address>,
 ) -> Result<Vec<Vec<f64>>, RpcError> {
-    let store = state.ingestor.store().clone();
-    let chains = state.ingestor.chains().clone();
-    let result = web::block(
-        move || -> Result<Result<Vec<Vec<f64>>, StrategyError>, crate::store::StoreError> {
-            let reader = store.reader()?;
-            let snapshot = reader.snapshot()?;
-            Ok(crate::vp::scores(
-                &crate::store::Db::new(&snapshot),
-                &chains,
-                &specs,
-                &network,
-                block,
-                &addresses,
-            ))
-        },
-    )
-    .await;
-    match result {
-        Ok(Ok(Ok(scores))) => Ok(scores),
-        Ok(Ok(Err(err))) => Err(RpcError {
+    state
+        .reads
+        .scores(specs, network, block, addresses)
+        .await
+        .map_err(|err: ReadError| RpcError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             data: err.to_string(),
-        }),
-        Ok(Err(err)) => Err(RpcError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            data: err.to_string(),
-        }),
-        Err(err) => Err(RpcError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            data: err.to_string(),
-        }),
-    }
+        })
 }
 
 /// `POST /api/scores` with `{params: {space, network, snapshot, strategies, addresses}}`.

@@ -13,10 +13,7 @@
 //! error level. Without an API URL blocks stay pending, so enabling Kubo
 //! later back-fills everything.
 
-pub mod kubo;
-
 use std::fmt::Write as _;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,48 +22,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::task::JoinSet;
 
-use crate::store::{unix_ms, writer::Writer, DuePin, PinStatus, Store, StoreError};
+use crate::clock::unix_ms;
+use crate::store::{writer::Writer, DuePin, PinStatus, Store, StoreError};
 
-pub use kubo::Kubo;
+use crate::ipfs::{Kubo, PinError, Pinner};
 
-/// Kubo's answer to a request that takes longer counts as a failure.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// An IPFS node that stores and pins blocks. One implementation per backend
-/// ([`Kubo`]); the worker only knows this trait.
-pub trait Pinner: Send + Sync + 'static {
-    /// Stores `data` as one block with `cid`'s codec and hash function, pins
-    /// it, and returns the CID the node names it with (the caller compares).
-    fn put_pinned(
-        &self,
-        cid: &Cid,
-        data: &[u8],
-    ) -> impl Future<Output = Result<Cid, PinError>> + Send;
-
-    /// The bytes the node holds under `cid`, exactly as it returns them (not
-    /// checked against the CID: compare with `blockstore::matches`). Works on
-    /// any tokio runtime with IO and time enabled; fails after the timeout.
-    fn block_get(&self, cid: &Cid) -> impl Future<Output = Result<Vec<u8>, PinError>> + Send;
-
-    /// The node's version string, to log which daemon is in use.
-    fn version(&self) -> impl Future<Output = Result<String, PinError>> + Send;
-}
-
-/// Why a push (or a pinning run) failed.
+/// Why a pinning round failed, or why one block could not be pushed.
 #[derive(Debug, thiserror::Error)]
-pub enum PinError {
-    #[error("IPFS API URL {url:?}: {reason}")]
-    Url { url: String, reason: String },
-    #[error("the IPFS daemon did not answer within {0:?}")]
-    Timeout(Duration),
-    #[error("the IPFS daemon is unreachable: {0}")]
-    Unreachable(String),
-    #[error("the IPFS daemon refused: {0}")]
-    Refused(String),
-    #[error("the IPFS daemon answered {0:?}, which is not a CID")]
-    BadAnswer(String),
-    #[error("multicodec or multihash 0x{0:x} cannot be pushed")]
-    Unsupported(u64),
+pub enum PinningError {
+    #[error(transparent)]
+    Ipfs(#[from] PinError),
     #[error("the stored CID {0:?} does not parse")]
     LocalCid(String),
     #[error("block {0} is not in the blockstore")]
@@ -77,10 +42,10 @@ pub enum PinError {
     Store(#[from] StoreError),
 }
 
-impl PinError {
+impl PinningError {
     /// The daemon itself is down or stalled (not refusing one block).
     fn daemon_unavailable(&self) -> bool {
-        matches!(self, PinError::Timeout(_) | PinError::Unreachable(_))
+        matches!(self, PinningError::Ipfs(err) if err.daemon_unavailable())
     }
 }
 
@@ -165,7 +130,7 @@ pub struct Round {
 enum Outcome {
     Pinned,
     Mismatch(Cid),
-    Failed(PinError),
+    Failed(PinningError),
 }
 
 /// Drains the outbox into a [`Pinner`].
@@ -221,7 +186,7 @@ impl<P: Pinner> Worker<P> {
     /// Pushes the blocks due at `now` (one batch) and records the outcomes in
     /// one writer job. Stops starting requests once the daemon is unavailable;
     /// the blocks not tried keep their attempt count.
-    pub async fn round(&self, now: i64) -> Result<Round, PinError> {
+    pub async fn round(&self, now: i64) -> Result<Round, PinningError> {
         let due = self
             .store
             .reader()?
@@ -257,7 +222,7 @@ impl<P: Pinner> Worker<P> {
         self.record(done).await
     }
 
-    async fn record(&self, done: Vec<(DuePin, Outcome)>) -> Result<Round, PinError> {
+    async fn record(&self, done: Vec<(DuePin, Outcome)>) -> Result<Round, PinningError> {
         let mut round = Round::default();
         if done.is_empty() {
             return Ok(round);
@@ -306,7 +271,7 @@ impl<P: Pinner> Worker<P> {
                 Ok(())
             }))
             .await
-            .map_err(|err| PinError::Record(err.to_string()))?;
+            .map_err(|err| PinningError::Record(err.to_string()))?;
         if round.pinned > 0 {
             tracing::debug!(blocks = round.pinned, "pinned");
         }
@@ -326,16 +291,16 @@ enum Write {
 
 async fn push<P: Pinner>(pinner: &P, due: &DuePin) -> Outcome {
     let Some(data) = &due.data else {
-        return Outcome::Failed(PinError::Missing(due.cid.clone()));
+        return Outcome::Failed(PinningError::Missing(due.cid.clone()));
     };
     let Ok(local) = Cid::try_from(due.cid.as_str()) else {
-        return Outcome::Failed(PinError::LocalCid(due.cid.clone()));
+        return Outcome::Failed(PinningError::LocalCid(due.cid.clone()));
     };
     match pinner.put_pinned(&local, data).await {
         // Parsed CIDs compare equal whatever base the daemon printed.
         Ok(named) if named == local => Outcome::Pinned,
         Ok(named) => Outcome::Mismatch(named),
-        Err(err) => Outcome::Failed(err),
+        Err(err) => Outcome::Failed(err.into()),
     }
 }
 
@@ -455,7 +420,7 @@ mod tests {
                 Mode::Refusing => Err(PinError::Refused("blockstore full".into())),
                 Mode::Down => Err(PinError::Unreachable("connection refused".into())),
                 Mode::WrongCid => {
-                    let other = crate::blockstore::raw_cid(&[data, b"!"].concat());
+                    let other = crate::ipld::raw_cid(&[data, b"!"].concat());
                     Ok(Cid::try_from(other.as_str()).unwrap())
                 }
             }
@@ -484,7 +449,7 @@ mod tests {
         for i in 0..blocks {
             let data = format!("block {i}").into_bytes();
             Db::new(&conn)
-                .put_block(&crate::blockstore::raw_cid(&data), &data)
+                .put_block(&crate::ipld::raw_cid(&data), &data)
                 .unwrap();
         }
         let writer = Writer::spawn(&store, 16).unwrap();

@@ -1,4 +1,4 @@
-//! Queries behind audit bundles and log heads (`crate::audit`, `crate::log`).
+//! Queries behind audit bundles and log heads (`crate::audit`, `crate::message_log`).
 
 use rusqlite::{params, OptionalExtension};
 

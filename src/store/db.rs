@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::StoreError;
+use crate::tally::outcome::{CountedVote, ScoresState, Terms};
+use crate::tally::VotingType;
 
 /// Typed access to the tables. Read methods work on any connection; write
 /// methods are only called by the writer thread and the CLI.
@@ -27,7 +29,7 @@ pub struct MessageRow {
     pub sig: String,
     pub receipt: String,
     pub received: i64,
-    /// This message's link in the append-only log (`crate::log`), set on insert.
+    /// This message's link in the append-only log (`crate::message_log`), set on insert.
     pub log: String,
 }
 
@@ -83,20 +85,28 @@ pub struct ProposalRow {
     pub audit_cid: Option<String>,
 }
 
-/// What counting needs of a vote.
-#[derive(Debug, Clone)]
-pub struct CountedVote {
-    pub choice: Value,
-    pub vp: f64,
-    pub vp_by_strategy: Vec<f64>,
-}
-
 /// A stored result: its canonical JSON and the vote changes it counted.
 #[derive(Debug, Clone)]
 pub struct StoredResult {
     pub vote_changes: i64,
-    pub state: String,
+    pub state: ScoresState,
     pub json: String,
+}
+
+impl ProposalRow {
+    /// What counting needs of the proposal.
+    pub fn terms(&self) -> Terms<'_> {
+        Terms {
+            id: &self.id,
+            kind: &self.kind,
+            voting_type: VotingType::parse(&self.kind).unwrap_or(VotingType::Custom),
+            choices: &self.choices,
+            strategies: self.strategies.as_array().map_or(0, Vec::len),
+            quorum: self.quorum,
+            quorum_type: &self.quorum_type,
+            end: self.end,
+        }
+    }
 }
 
 /// A voter's current vote on a proposal.
@@ -290,8 +300,8 @@ impl<'a> Db<'a> {
     pub fn insert_message(&self, row: &MessageRow) -> Result<(), StoreError> {
         let previous = self
             .last_log()?
-            .map_or_else(|| crate::log::GENESIS.to_string(), |(_, log)| log);
-        let log = crate::log::link(&previous, &row.id, &row.ipfs);
+            .map_or_else(|| crate::format::log::GENESIS.to_string(), |(_, log)| log);
+        let log = crate::format::log::link(&previous, &row.id, &row.ipfs);
         self.conn
             .prepare_cached(
                 "INSERT INTO messages (id, ipfs, address, version, timestamp, space, type, sig, receipt, received, log)
@@ -334,7 +344,13 @@ impl<'a> Db<'a> {
         if inserted == 0 {
             return Ok(());
         }
-        self.enqueue_pin(self.conn.last_insert_rowid(), super::unix_ms())
+        self.enqueue_pin(self.conn.last_insert_rowid(), crate::clock::unix_ms())
+    }
+
+    /// Every block of the DAG under `root`, each checked against its CID
+    /// (`crate::ipld::dag`).
+    pub fn dag(&self, root: &str) -> Result<Vec<(cid::Cid, Vec<u8>)>, StoreError> {
+        crate::ipld::dag(root, |cid| self.block(cid))
     }
 
     pub fn message_count(&self) -> Result<i64, StoreError> {
@@ -632,7 +648,7 @@ impl<'a> Db<'a> {
             .query_row([proposal], |r| {
                 Ok(StoredResult {
                     vote_changes: r.get(0)?,
-                    state: r.get(1)?,
+                    state: ScoresState::parse(&r.get::<_, String>(1)?),
                     json: r.get(2)?,
                 })
             })
@@ -650,9 +666,9 @@ impl<'a> Db<'a> {
             "INSERT INTO results (proposal, vote_changes, state, result, computed) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(proposal) DO UPDATE SET vote_changes = excluded.vote_changes, state = excluded.state,
                result = excluded.result, computed = excluded.computed WHERE results.state <> 'final'",
-            params![proposal, result.vote_changes, result.state, result.json, now],
+            params![proposal, result.vote_changes, result.state.as_str(), result.json, now],
         )?;
-        if result.state == "final" {
+        if result.state == ScoresState::Final {
             self.conn.execute(
                 "UPDATE proposals SET scores_state = 'final' WHERE id = ?1",
                 [proposal],

@@ -20,10 +20,8 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{LogHead, VoteMessage};
 pub use cache::{RowCache, RowView};
-pub use db::{
-    CountedVote, Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow,
-};
-pub use outbox::{unix_ms, DuePin, PinMismatch, PinRetry, PinStatus};
+pub use db::{Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow};
+pub use outbox::{DuePin, PinMismatch, PinRetry, PinStatus};
 
 /// Storage failures. They surface to clients as `server_error`.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +34,8 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("cannot start a store thread: {0}")]
     Thread(String),
+    #[error(transparent)]
+    Dag(#[from] crate::ipld::DagError),
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -89,6 +89,20 @@ impl Store {
     /// that change the store while a server may be running.
     pub fn write_connection(&self) -> Result<Connection, StoreError> {
         open_writer(&self.path)
+    }
+
+    /// Runs `work` in one transaction on a new write connection, committed
+    /// if it succeeds: for commands that change the store without the
+    /// server's writer (SQLite's lock orders them with a running server).
+    pub fn write_once<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.write_connection()?;
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let value = work(&Db::new(&tx))?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
     }
 }
 

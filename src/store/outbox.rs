@@ -3,18 +3,8 @@
 //! [`Db::put_block`] and updated by the worker through the single writer;
 //! `votehub ipfs status` reads them. Times are unix milliseconds.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use super::{Db, StoreError};
 use rusqlite::{params, OptionalExtension};
-
-/// The outbox's clock: unix milliseconds.
-pub fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// A pending block whose next attempt is due.
 #[derive(Debug, Clone)]
@@ -202,6 +192,7 @@ impl Db<'_> {
 mod tests {
     use super::super::Store;
     use super::*;
+    use crate::clock::unix_ms;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

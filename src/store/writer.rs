@@ -28,12 +28,46 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Db, Store, StoreError};
-use crate::rejection::Rejection;
+use crate::protocol::rejection::Rejection;
+
+/// Why a job was not committed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// The job refused, re-checking a rule inside the transaction
+    /// (duplicate, revote order, alias link…); nothing of it was written.
+    #[error(transparent)]
+    Refused(Rejection),
+    /// The store failed (the job's own query, the group's commit or the
+    /// fsync); the job is not on disk.
+    #[error("storage failed: {0}")]
+    Failed(String),
+    /// The writer thread is gone.
+    #[error("the writer stopped")]
+    Stopped,
+}
+
+impl From<Rejection> for WriteError {
+    fn from(rejection: Rejection) -> Self {
+        WriteError::Refused(rejection)
+    }
+}
+
+impl From<StoreError> for WriteError {
+    fn from(err: StoreError) -> Self {
+        WriteError::Failed(err.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for WriteError {
+    fn from(err: rusqlite::Error) -> Self {
+        WriteError::Failed(err.to_string())
+    }
+}
 
 /// The work of one message inside the writer's transaction.
-pub type Apply = Box<dyn FnOnce(&Db<'_>) -> Result<(), Rejection> + Send>;
+pub type Apply = Box<dyn FnOnce(&Db<'_>) -> Result<(), WriteError> + Send>;
 
-type Reply = oneshot::Sender<Result<(), Rejection>>;
+type Reply = oneshot::Sender<Result<(), WriteError>>;
 
 /// Runs on the writer thread right after the commit that holds its job.
 pub type OnCommit = Box<dyn FnOnce() + Send>;
@@ -66,7 +100,7 @@ enum Work {
 type Pending = Arc<AtomicUsize>;
 
 /// A committed group's replies, held until the WAL is on disk.
-type Committed = Vec<(Reply, Result<(), Rejection>)>;
+type Committed = Vec<(Reply, Result<(), WriteError>)>;
 
 /// A handle to the writer thread; cheap to clone.
 #[derive(Clone)]
@@ -125,21 +159,21 @@ impl Writer {
     }
 
     /// Runs `apply` in the next group and waits until that group is durable.
-    pub async fn submit(&self, apply: Apply) -> Result<(), Rejection> {
+    pub async fn submit(&self, apply: Apply) -> Result<(), WriteError> {
         self.enqueue(apply, Isolation::Savepoint, None).await
     }
 
     /// Like [`Writer::submit`]; if `apply` succeeds, `on_commit` runs on the
     /// writer thread as soon as its group is committed (visible to readers),
     /// before the fsync, even if the caller stops waiting.
-    pub async fn submit_then(&self, apply: Apply, on_commit: OnCommit) -> Result<(), Rejection> {
+    pub async fn submit_then(&self, apply: Apply, on_commit: OnCommit) -> Result<(), WriteError> {
         self.enqueue(apply, Isolation::Savepoint, Some(on_commit))
             .await
     }
 
     /// Waits until everything committed so far is on disk: a refusal that
     /// rests on what readers saw must not rest on a group still unsynced.
-    pub async fn durable(&self) -> Result<(), Rejection> {
+    pub async fn durable(&self) -> Result<(), WriteError> {
         self.submit(Box::new(|_| Ok(()))).await
     }
 
@@ -148,7 +182,7 @@ impl Writer {
     /// the writer a sub-journal copy of every page the job touches. Should
     /// such a job refuse or fail after writing, its whole group is rolled
     /// back and every job in it fails, so nothing is ever half-written.
-    pub async fn submit_checked(&self, apply: Apply) -> Result<(), Rejection> {
+    pub async fn submit_checked(&self, apply: Apply) -> Result<(), WriteError> {
         self.enqueue(apply, Isolation::RefusesBeforeWriting, None)
             .await
     }
@@ -158,7 +192,7 @@ impl Writer {
         apply: Apply,
         isolation: Isolation,
         on_commit: Option<OnCommit>,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), WriteError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Work::Job(Job {
@@ -168,17 +202,15 @@ impl Writer {
                 on_commit,
             }))
             .await
-            .map_err(|_| Rejection::Internal("writer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Rejection::Internal("writer dropped a job".into()))?
+            .map_err(|_| WriteError::Stopped)?;
+        answer.await.map_err(|_| WriteError::Stopped)?
     }
 
     /// Like [`Writer::submit`], handing back what `apply` returned.
     pub async fn submit_with<T: Send + 'static>(
         &self,
-        apply: impl FnOnce(&Db<'_>) -> Result<T, Rejection> + Send + 'static,
-    ) -> Result<T, Rejection> {
+        apply: impl FnOnce(&Db<'_>) -> Result<T, WriteError> + Send + 'static,
+    ) -> Result<T, WriteError> {
         let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
         let out = std::sync::Arc::clone(&slot);
         self.submit(Box::new(move |db| {
@@ -190,7 +222,7 @@ impl Writer {
         }))
         .await?;
         let value = slot.lock().ok().and_then(|mut value| value.take());
-        value.ok_or_else(|| Rejection::Internal("the writer lost a result".into()))
+        value.ok_or_else(|| WriteError::Failed("the writer lost a result".into()))
     }
 }
 
@@ -238,7 +270,7 @@ fn sync_loop(wal: &Path, committed: &std_mpsc::Receiver<Committed>, notify: impl
         }
         for (reply, outcome) in groups.iter_mut().flat_map(std::mem::take) {
             let outcome = match &failed {
-                Some(failure) => Err(Rejection::Internal(failure.clone())),
+                Some(failure) => Err(WriteError::Failed(failure.clone())),
                 None => outcome,
             };
             let _ = reply.send(outcome);
@@ -328,7 +360,7 @@ impl Group {
         if !self.open {
             if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
                 tracing::error!(%err, "cannot begin a write transaction");
-                let _ = job.reply.send(Err(Rejection::Internal(err.to_string())));
+                let _ = job.reply.send(Err(WriteError::Failed(err.to_string())));
                 return;
             }
             self.open = true;
@@ -362,18 +394,16 @@ impl Group {
     }
 
     /// A job in a savepoint of its own: a refusal rolls back its writes only.
-    fn in_savepoint(conn: &mut Connection, apply: Apply) -> Result<(), Rejection> {
+    fn in_savepoint(conn: &mut Connection, apply: Apply) -> Result<(), WriteError> {
         match conn.savepoint() {
             Ok(mut savepoint) => match apply(&Db::new(&savepoint)) {
-                Ok(()) => savepoint
-                    .commit()
-                    .map_err(|err| Rejection::Internal(err.to_string())),
+                Ok(()) => Ok(savepoint.commit()?),
                 Err(rejection) => {
                     let _ = savepoint.rollback();
                     Err(rejection)
                 }
             },
-            Err(err) => Err(Rejection::Internal(err.to_string())),
+            Err(err) => Err(err.into()),
         }
     }
 
@@ -389,7 +419,7 @@ impl Group {
         self.open = false;
         self.on_commit.clear();
         for (reply, _) in std::mem::take(&mut self.outcomes) {
-            let _ = reply.send(Err(Rejection::Internal(why.to_string())));
+            let _ = reply.send(Err(WriteError::Failed(why.to_string())));
         }
     }
 
@@ -441,8 +471,8 @@ mod tests {
     fn sync_round(
         committed: &std_mpsc::Sender<Committed>,
         rounds: &std_mpsc::Receiver<usize>,
-        outcomes: Vec<Result<(), Rejection>>,
-    ) -> Vec<Result<(), Rejection>> {
+        outcomes: Vec<Result<(), WriteError>>,
+    ) -> Vec<Result<(), WriteError>> {
         let (replies, answers): (Vec<_>, Vec<_>) = outcomes
             .into_iter()
             .map(|outcome| {
@@ -479,18 +509,27 @@ mod tests {
             let first = sync_round(
                 &committed,
                 &rounds,
-                vec![Ok(()), Err(Rejection::DuplicateMessage)],
+                vec![
+                    Ok(()),
+                    Err(WriteError::Refused(Rejection::DuplicateMessage)),
+                ],
             );
             if exists {
-                assert_eq!(first, [Ok(()), Err(Rejection::DuplicateMessage)]);
+                assert_eq!(
+                    first,
+                    [
+                        Ok(()),
+                        Err(WriteError::Refused(Rejection::DuplicateMessage))
+                    ]
+                );
             } else {
                 assert!(first
                     .iter()
-                    .all(|r| matches!(r, Err(Rejection::Internal(_)))));
+                    .all(|r| matches!(r, Err(WriteError::Failed(_)))));
                 // The file is back, but the failure stands.
                 std::fs::write(&wal, b"frames").unwrap();
                 let later = sync_round(&committed, &rounds, vec![Ok(())]);
-                assert!(matches!(later[0], Err(Rejection::Internal(_))), "{later:?}");
+                assert!(matches!(later[0], Err(WriteError::Failed(_))), "{later:?}");
             }
             drop(committed);
             syncer.join().unwrap();
@@ -514,7 +553,7 @@ mod tests {
                 Box::new(move |db| {
                     db.put_block(&format!("hook-{refuse}"), b"x")?;
                     if refuse {
-                        return Err(Rejection::DuplicateMessage);
+                        return Err(Rejection::DuplicateMessage.into());
                     }
                     Ok(())
                 }),
@@ -549,7 +588,7 @@ mod tests {
                             .submit(Box::new(move |db| {
                                 db.put_block(&format!("c{i}"), b"x")?;
                                 if i % 7 == 0 {
-                                    return Err(Rejection::DuplicateMessage);
+                                    return Err(Rejection::DuplicateMessage.into());
                                 }
                                 Ok(())
                             }))
@@ -568,7 +607,10 @@ mod tests {
         for (i, outcome) in outcomes {
             let stored = reader.db().block(&format!("c{i}")).unwrap();
             if i % 7 == 0 {
-                assert_eq!(outcome, Err(Rejection::DuplicateMessage));
+                assert_eq!(
+                    outcome,
+                    Err(WriteError::Refused(Rejection::DuplicateMessage))
+                );
                 assert_eq!(stored, None);
             } else {
                 assert_eq!(outcome, Ok(()));
@@ -581,12 +623,12 @@ mod tests {
         isolation: Isolation,
         cid: &'static str,
         refuse: bool,
-    ) -> (Job, oneshot::Receiver<Result<(), Rejection>>) {
+    ) -> (Job, oneshot::Receiver<Result<(), WriteError>>) {
         let (reply, answer) = oneshot::channel();
         let apply: Apply = Box::new(move |db| {
             db.put_block(cid, b"x")?;
             if refuse {
-                return Err(Rejection::DuplicateMessage);
+                return Err(Rejection::DuplicateMessage.into());
             }
             Ok(())
         });
@@ -618,18 +660,18 @@ mod tests {
         assert!(!group.is_open());
         assert!(matches!(
             first_answer.blocking_recv().unwrap(),
-            Err(Rejection::Internal(_))
+            Err(WriteError::Failed(_))
         ));
         assert!(matches!(
             breaker_answer.blocking_recv().unwrap(),
-            Err(Rejection::Internal(_))
+            Err(WriteError::Failed(_))
         ));
 
         let (kept, kept_answer) = job(Isolation::RefusesBeforeWriting, "c", false);
         let (refused, refused_answer) = job(Isolation::Savepoint, "d", true);
         let (checks_first, checks_first_answer) = oneshot::channel();
         let refuses_first = Job {
-            apply: Box::new(|_| Err(Rejection::AlreadyVotedLater)),
+            apply: Box::new(|_| Err(Rejection::AlreadyVotedLater.into())),
             reply: checks_first,
             isolation: Isolation::RefusesBeforeWriting,
             on_commit: None,
@@ -648,11 +690,11 @@ mod tests {
         assert_eq!(kept_answer.blocking_recv().unwrap(), Ok(()));
         assert_eq!(
             refused_answer.blocking_recv().unwrap(),
-            Err(Rejection::DuplicateMessage)
+            Err(WriteError::Refused(Rejection::DuplicateMessage))
         );
         assert_eq!(
             checks_first_answer.blocking_recv().unwrap(),
-            Err(Rejection::AlreadyVotedLater)
+            Err(WriteError::Refused(Rejection::AlreadyVotedLater))
         );
         let db = Db::new(&conn);
         let stored: Vec<bool> = ["a", "b", "c", "d"]

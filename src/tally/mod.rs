@@ -4,6 +4,7 @@
 
 mod approval;
 mod copeland;
+pub mod outcome;
 mod parse;
 mod quadratic;
 mod ranked_choice;

@@ -5,11 +5,11 @@
 use std::process::Command;
 
 use serde_json::{json, Value};
-use votehub::audit::source::Blocks;
-use votehub::audit::verify::{verify, Options, Report};
-use votehub::blockstore::{dag_json_block, link, link_target};
-use votehub::signature::Address;
-use votehub::typed_data::Kind;
+use votehub::ipld::source::Blocks;
+use votehub::ipld::{dag_json_block, link, link_target};
+use votehub::protocol::signature::Address;
+use votehub::protocol::typed_data::Kind;
+use votehub::verify::{verify, Options, Report};
 
 use super::helpers::{address, now, resign, signed, spawn_app, TestApp};
 
@@ -53,7 +53,9 @@ fn closed_proposal() -> (TestApp, String, String) {
         ));
     }
     let token = Address::parse_any(TOKEN).unwrap();
-    app.db(|db| votehub::balances::import(db, "1", token, BLOCK, csv.as_bytes(), now()).unwrap());
+    app.db(|db| {
+        votehub::power::import_snapshot(db, "1", token, BLOCK, csv.as_bytes(), now()).unwrap()
+    });
     let end = now() + 3;
     let proposal = app.accept(
         0,
@@ -100,7 +102,7 @@ fn closed_proposal() -> (TestApp, String, String) {
 }
 
 pub fn blocks(app: &TestApp, root: &str) -> Blocks {
-    Blocks::from_gateway(&app.url, root).unwrap()
+    votehub::ipfs::car_from_gateway(&app.url, root).unwrap()
 }
 
 fn options() -> Options {
@@ -111,7 +113,7 @@ fn options() -> Options {
 }
 
 pub fn read(blocks: &Blocks, cid: &str) -> Value {
-    use votehub::audit::source::BlockSource;
+    use votehub::ipld::source::BlockSource;
     let cid = cid::Cid::try_from(cid).unwrap();
     serde_json::from_slice(&blocks.get(&cid).unwrap()).unwrap()
 }
@@ -143,14 +145,14 @@ pub fn forge(
     let chunk_cid = put(blocks, &chunk);
     body["votes"]["chunks"][0] = link(&chunk_cid);
     let body_cid = put(blocks, &body);
-    let relayer = votehub::relayer::load_or_create(app.dir()).unwrap();
+    let relayer = votehub::app::relayer_key::load_or_create(app.dir()).unwrap();
     let proposal = root_block["proposal"].as_str().unwrap();
     let new_root = json!({
         "format": root_block["format"],
         "bundle": link(&body_cid),
         "proposal": proposal,
         "relayer": relayer.address().to_string(),
-        "signature": relayer.personal_sign(&votehub::audit::statement(proposal, &body_cid)),
+        "signature": relayer.personal_sign(&votehub::format::bundle::statement(proposal, &body_cid)),
     });
     put(blocks, &new_root)
 }
@@ -181,7 +183,7 @@ fn a_closed_proposal_gets_a_bundle_that_verifies_from_its_cid_alone() {
     assert!(report.ok(), "{}", report.render());
     assert_eq!((report.votes, report.counted, report.superseded), (5, 4, 1));
     assert_eq!(report.inputs_from_snapshots, 4);
-    let relayer = votehub::relayer::load_or_create(app.dir()).unwrap();
+    let relayer = votehub::app::relayer_key::load_or_create(app.dir()).unwrap();
     assert_eq!(report.relayer, relayer.address().to_string());
     // The recount is the server's final result, byte for byte.
     let (_, _, scores) = app.get_bytes(&format!("/api/proposals/{proposal}/scores"));
@@ -253,7 +255,7 @@ fn every_kind_of_tampering_is_caught_and_named() {
         .to_string();
     let parsed = cid::Cid::try_from(vote_cid.as_str()).unwrap();
     let mut bytes = {
-        use votehub::audit::source::BlockSource;
+        use votehub::ipld::source::BlockSource;
         pristine.get(&parsed).unwrap().into_owned()
     };
     let at = bytes.len() / 2;
@@ -274,7 +276,7 @@ fn every_kind_of_tampering_is_caught_and_named() {
         let mut envelope = read(blocks, &cid);
         envelope["data"]["message"]["choice"] = json!(2);
         let bytes = envelope.to_string().into_bytes();
-        let raw = votehub::blockstore::raw_cid(&bytes);
+        let raw = votehub::ipld::raw_cid(&bytes);
         blocks.insert(cid::Cid::try_from(raw.as_str()).unwrap(), bytes);
         chunk["votes"][1]["envelope"] = link(&raw);
     });
@@ -398,7 +400,7 @@ fn every_kind_of_tampering_is_caught_and_named() {
 
     // A missing block is named.
     let partial = Blocks::new([&root, &body_cid].iter().map(|cid| {
-        use votehub::audit::source::BlockSource;
+        use votehub::ipld::source::BlockSource;
         let parsed = cid::Cid::try_from(cid.as_str()).unwrap();
         (parsed, pristine.get(&parsed).unwrap().into_owned())
     }));
@@ -417,14 +419,14 @@ fn log_heads_chain_and_prove_every_message() {
     let head2 = app.block_on(app.closer.pin_head()).unwrap().unwrap();
     assert_eq!(head2.mci, head1.mci + 1);
 
-    let blocks = Blocks::from_gateway(&app.url, &head2.cid).unwrap();
-    let report = votehub::log::verify_log(&blocks, &head2.cid, None);
+    let blocks = votehub::ipfs::car_from_gateway(&app.url, &head2.cid).unwrap();
+    let report = votehub::verify::verify_log(&blocks, &head2.cid, None);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!((report.heads, report.messages), (2, 3));
-    let since = votehub::log::verify_log(&blocks, &head2.cid, Some(&head1.cid));
+    let since = votehub::verify::verify_log(&blocks, &head2.cid, Some(&head1.cid));
     assert!(since.problems.is_empty(), "{:?}", since.problems);
     assert_eq!((since.heads, since.messages), (1, 1));
-    let unrelated = votehub::log::verify_log(&blocks, &head1.cid, Some(&head2.cid));
+    let unrelated = votehub::verify::verify_log(&blocks, &head1.cid, Some(&head2.cid));
     assert!(unrelated.problems[0].contains("is not an earlier head"));
 
     // A message removed from a segment, the head re-signed: the links break.
@@ -437,14 +439,14 @@ fn log_heads_chain_and_prove_every_message() {
     let mut older_segment = read(&blocks, &older_segment_cid);
     older_segment["entries"].as_array_mut().unwrap().remove(1);
     older["segments"][0] = link(&put(&mut forged, &older_segment));
-    let relayer = votehub::relayer::load_or_create(app.dir()).unwrap();
+    let relayer = votehub::app::relayer_key::load_or_create(app.dir()).unwrap();
     let forged_old = put(&mut forged, &older);
     let mut newer = head.clone();
     newer["previous"] = link(&forged_old);
     newer["signature"] =
-        json!(relayer.personal_sign(&votehub::log::head_statement(head2.mci, &head2.log)));
+        json!(relayer.personal_sign(&votehub::format::log::head_statement(head2.mci, &head2.log)));
     let forged_head = put(&mut forged, &newer);
-    let report = votehub::log::verify_log(&forged, &forged_head, None);
+    let report = votehub::verify::verify_log(&forged, &forged_head, None);
     assert!(
         report
             .problems
@@ -460,12 +462,12 @@ fn log_heads_chain_and_prove_every_message() {
     assert_eq!(head["cid"], head2.cid.as_str());
     let (status, served) = app.get(&format!("/api/messages/{second}/proof"));
     assert_eq!(status, 200, "{served}");
-    let served: votehub::log::Proof = serde_json::from_value(served).unwrap();
+    let served: votehub::format::log::Proof = serde_json::from_value(served).unwrap();
     assert!(served.holds());
     assert_eq!(served.head, head2.cid);
 
     // Inclusion proofs: one under the first head, and the CLI pins a head when needed.
-    let proof = app.db(|db| votehub::log::prove(db, &first).unwrap().unwrap());
+    let proof = app.db(|db| votehub::message_log::prove(db, &first).unwrap().unwrap());
     assert_eq!(proof.head, head1.cid);
     assert!(proof.holds());
     let mut broken = proof.clone();
@@ -480,7 +482,7 @@ fn log_heads_chain_and_prove_every_message() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let cli_proof: votehub::log::Proof = serde_json::from_slice(&out.stdout).unwrap();
+    let cli_proof: votehub::format::log::Proof = serde_json::from_slice(&out.stdout).unwrap();
     assert!(cli_proof.holds());
     assert_eq!(cli_proof.head_mci, head2.mci + 1);
     let out = votehub(&["verify-log", &cli_proof.head, "--gateway", &app.url]);
@@ -491,12 +493,11 @@ fn log_heads_chain_and_prove_every_message() {
 
 #[test]
 fn verify_reads_a_bundle_from_a_kubo_node() {
-    use votehub::pinning::Pinner;
+    use votehub::ipfs::Pinner;
     let (app, _proposal, root) = closed_proposal();
     let kubo = super::fake_kubo::FakeKubo::start(super::fake_kubo::Mode::Healthy);
-    let client =
-        votehub::pinning::Kubo::new(&kubo.url, std::time::Duration::from_secs(10)).unwrap();
-    let blocks = votehub::blockstore::dag(&app.store.reader().unwrap().db(), &root).unwrap();
+    let client = votehub::ipfs::Kubo::new(&kubo.url, std::time::Duration::from_secs(10)).unwrap();
+    let blocks = app.store.reader().unwrap().db().dag(&root).unwrap();
     app.block_on(async {
         for (cid, bytes) in &blocks {
             assert_eq!(client.put_pinned(cid, bytes).await.unwrap(), *cid);

@@ -17,9 +17,9 @@ use ethers_core::abi::{encode, Token};
 use ethers_core::types::{H160, U256};
 use serde_json::{json, Value};
 use votehub::chain::Chains;
-use votehub::rules::Limits;
-use votehub::signature::Address;
-use votehub::typed_data::Kind;
+use votehub::ingest::rules::Limits;
+use votehub::protocol::signature::Address;
+use votehub::protocol::typed_data::Kind;
 use votehub_strategies::VotesMethod;
 
 use super::helpers::*;
@@ -754,7 +754,7 @@ fn close_soon(app: &TestApp, message: Value, voters: &[usize]) -> String {
 
 #[test]
 fn verify_re_reads_chain_inputs_at_the_snapshot_block_with_rpc() {
-    use votehub::audit::verify::{verify, Options};
+    use votehub::verify::{verify, Options};
     let history = token_history();
     let anvil = &history.anvil;
     let app = spawn_app_with_chains(0, Limits::default(), anvil.chains());
@@ -809,7 +809,7 @@ fn verify_re_reads_chain_inputs_at_the_snapshot_block_with_rpc() {
 
 #[test]
 fn verify_checks_contract_wallet_votes_only_with_a_node() {
-    use votehub::audit::verify::{verify, Options};
+    use votehub::verify::{verify, Options};
     let wallets = wallets();
     let app = wallet_app(&wallets.anvil);
     let wallet = Address::parse_any(&wallets.current).unwrap().to_string();

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
-use votehub::signature::Signer;
+use votehub::protocol::signature::Signer;
+use votehub::protocol::typed_data::Kind;
 use votehub::store::Store;
-use votehub::typed_data::Kind;
 
 use super::helpers::{address, key, now, ticket_settings};
 
@@ -149,7 +149,7 @@ fn sign_prints_an_envelope_that_verifies() {
     assert_eq!(envelope["address"], address(1));
     assert_eq!(envelope["data"]["message"]["from"], address(1));
     assert_eq!(envelope["data"]["message"]["metadata"], "{}");
-    assert!(votehub::client::message_id(&envelope).is_some());
+    assert!(votehub::protocol::client::message_id(&envelope).is_some());
     let refused = votehub(dir.path(), &["sign", "nope", "--dev-key", "1", "{}"]);
     assert!(!refused.status.success());
 }
@@ -210,7 +210,7 @@ fn new_agent() -> ureq::Agent {
 
 fn sign(signer: &Signer, kind: Kind, message: Value) -> Value {
     let message: Map<String, Value> = serde_json::from_value(message).unwrap();
-    votehub::client::sign(signer, kind, message, now()).unwrap()
+    votehub::protocol::client::sign(signer, kind, message, now()).unwrap()
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn kill_9_under_load_loses_no_acknowledged_vote() {
         .iter()
         .map(|(id, cid, link)| (id.as_str(), cid.as_str(), link.as_str()));
     assert_eq!(
-        votehub::log::first_break(votehub::log::GENESIS, entries),
+        votehub::format::log::first_break(votehub::format::log::GENESIS, entries),
         None
     );
     // Every stored vote is whole: its message row and its block exist.

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use votehub::chain::Chains;
-use votehub::rules::Limits;
-use votehub::typed_data::Kind;
+use votehub::ingest::rules::Limits;
+use votehub::protocol::typed_data::Kind;
 
 use super::helpers::*;
 

@@ -3,9 +3,9 @@
 //! and re-signed where a signed field has to be wrong.
 
 use serde_json::{json, Map, Value};
-use votehub::rules::Limits;
-use votehub::signature::Address;
-use votehub::typed_data::Kind;
+use votehub::ingest::rules::Limits;
+use votehub::protocol::signature::Address;
+use votehub::protocol::typed_data::Kind;
 
 use super::helpers::*;
 
@@ -86,7 +86,9 @@ fn import_balances(app: &TestApp, rows: &[(String, &str)]) {
         csv.push_str(&format!("{holder},{balance}\n"));
     }
     let token = Address::parse_any(TOKEN).unwrap();
-    app.db(|db| votehub::balances::import(db, "1", token, BLOCK, csv.as_bytes(), now()).unwrap());
+    app.db(|db| {
+        votehub::power::import_snapshot(db, "1", token, BLOCK, csv.as_bytes(), now()).unwrap()
+    });
 }
 
 fn utf16_len(text: &str) -> usize {
@@ -692,7 +694,10 @@ fn already_voted_same_time_with_lower_index() {
                 Kind::Vote,
                 with(vote(&proposal, json!(choice)), json!({"timestamp": t})),
             );
-            (votehub::client::message_id(&envelope).unwrap(), envelope)
+            (
+                votehub::protocol::client::message_id(&envelope).unwrap(),
+                envelope,
+            )
         })
         .collect();
     envelopes.sort_by(|a, b| a.0.cmp(&b.0));

@@ -223,12 +223,12 @@ async fn answer(request: HttpRequest, body: web::Bytes, state: web::Data<State>)
             if query.get("cid-version").map(String::as_str) != Some("1") {
                 return error("this fake adds with cid-version=1 only");
             }
-            let blocks = votehub::blockstore::unixfs_blocks(&data);
+            let blocks = votehub::ipld::unixfs_blocks(&data);
             let size: usize = blocks.iter().map(|(_, block)| block.len()).sum();
             let root = blocks
                 .last()
                 .map(|(cid, _)| cid.clone())
-                .unwrap_or_else(|| votehub::blockstore::raw_cid(&data));
+                .unwrap_or_else(|| votehub::ipld::raw_cid(&data));
             state.blocks.lock().unwrap().extend(blocks);
             if flag("pin", true) {
                 state.pins.lock().unwrap().insert(root.clone());

@@ -1,7 +1,7 @@
 //! The accepted paths, end to end over HTTP.
 
 use serde_json::{json, Value};
-use votehub::typed_data::Kind;
+use votehub::protocol::typed_data::Kind;
 
 use super::helpers::*;
 
@@ -235,17 +235,22 @@ fn stored_messages_and_blocks_verify_against_the_reply() {
     assert_eq!(status, 200);
     let id = reply["id"].as_str().unwrap();
     let cid = reply["ipfs"].as_str().unwrap();
-    assert_eq!(Some(id.to_string()), votehub::client::message_id(&envelope));
+    assert_eq!(
+        Some(id.to_string()),
+        votehub::protocol::client::message_id(&envelope)
+    );
     assert!(cid.starts_with("bafkrei"));
     // The receipt is the relayer's personal_sign of the voter's signature string.
     let (_, info) = app.get("/");
     let relayer = info["relayer"].as_str().unwrap();
     assert_eq!(reply["relayer"]["address"], relayer);
     let receipt =
-        votehub::signature::decode_hex_sig(reply["relayer"]["receipt"].as_str().unwrap()).unwrap();
-    let prehash = votehub::signature::personal_message_hash(envelope["sig"].as_str().unwrap());
+        votehub::protocol::signature::decode_hex_sig(reply["relayer"]["receipt"].as_str().unwrap())
+            .unwrap();
+    let prehash =
+        votehub::protocol::signature::personal_message_hash(envelope["sig"].as_str().unwrap());
     assert_eq!(
-        votehub::signature::recover(&prehash, &receipt)
+        votehub::protocol::signature::recover(&prehash, &receipt)
             .unwrap()
             .to_string(),
         relayer
@@ -261,12 +266,15 @@ fn stored_messages_and_blocks_verify_against_the_reply() {
     let previous = app.db(|db| db.message_log().unwrap());
     let (before, last) = (&previous[previous.len() - 2], &previous[previous.len() - 1]);
     assert_eq!(last.0, id);
-    assert_eq!(message["log"], votehub::log::link(&before.2, id, cid));
+    assert_eq!(
+        message["log"],
+        votehub::format::log::link(&before.2, id, cid)
+    );
     assert_eq!(message["mci"], previous.len());
     let (status, content_type, bytes) = app.get_bytes(&format!("/ipfs/{cid}"));
     assert_eq!(status, 200);
     assert_eq!(content_type, "application/json");
-    assert_eq!(votehub::blockstore::raw_cid(&bytes), cid);
+    assert_eq!(votehub::ipld::raw_cid(&bytes), cid);
     let (_, content_type, raw) = app.get_bytes(&format!("/ipfs/{cid}?format=raw"));
     assert_eq!(content_type, "application/vnd.ipld.raw");
     assert_eq!(raw, bytes);
@@ -348,14 +356,16 @@ fn token_weighted_power_is_read_at_the_snapshot_block() {
         {"name": "ticket", "params": {"value": 2}}
     ]);
     app.create_space(SPACE, settings);
-    let token_address = votehub::signature::Address::parse_any(token).unwrap();
+    let token_address = votehub::protocol::signature::Address::parse_any(token).unwrap();
     let at_100 = format!("address,balance\n{},1500000000000000000\n", address(1));
     let at_200 = format!("address,balance\n{},9000000000000000000\n", address(1));
     app.db(|db| {
-        votehub::balances::import(db, "1", token_address, 100, at_100.as_bytes(), now()).unwrap()
+        votehub::power::import_snapshot(db, "1", token_address, 100, at_100.as_bytes(), now())
+            .unwrap()
     });
     app.db(|db| {
-        votehub::balances::import(db, "1", token_address, 200, at_200.as_bytes(), now()).unwrap()
+        votehub::power::import_snapshot(db, "1", token_address, 200, at_200.as_bytes(), now())
+            .unwrap()
     });
     let proposal = app.open_proposal("single-choice", 2);
     app.accept(
@@ -372,16 +382,17 @@ fn token_weighted_power_is_read_at_the_snapshot_block() {
 #[test]
 fn btrst_token_weighted_and_quadratic_fixture_spaces() {
     let app = spawn_app();
-    let token =
-        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
-            .unwrap();
+    let token = votehub::protocol::signature::Address::parse_any(
+        "0x799ebfABE77a6E34311eeEe9825190B9ECe32824",
+    )
+    .unwrap();
     app.db(|db| {
-        votehub::balances::import(
+        votehub::power::import_snapshot(
             db,
             "1",
             token,
             100,
-            votehub::demo::BALANCES.as_bytes(),
+            votehub::app::demo::BALANCES.as_bytes(),
             now(),
         )
         .unwrap()
@@ -416,7 +427,7 @@ fn large_snapshot_files_are_stored_as_a_unixfs_dag() {
     let app = spawn_app();
     let mut csv = String::from("address,balance\n");
     for i in 1..=6000u64 {
-        let address = votehub::signature::Address::from_bytes({
+        let address = votehub::protocol::signature::Address::from_bytes({
             let mut bytes = [0u8; 20];
             bytes[12..].copy_from_slice(&i.to_be_bytes());
             bytes
@@ -427,20 +438,22 @@ fn large_snapshot_files_are_stored_as_a_unixfs_dag() {
         ));
     }
     assert!(csv.len() > 262_144);
-    let token =
-        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
-            .unwrap();
-    let (holders, cid) =
-        app.db(|db| votehub::balances::import(db, "1", token, 7, csv.as_bytes(), now()).unwrap());
+    let token = votehub::protocol::signature::Address::parse_any(
+        "0x799ebfABE77a6E34311eeEe9825190B9ECe32824",
+    )
+    .unwrap();
+    let (holders, cid) = app.db(|db| {
+        votehub::power::import_snapshot(db, "1", token, 7, csv.as_bytes(), now()).unwrap()
+    });
     assert_eq!(holders, 6000);
-    assert_eq!(cid, votehub::blockstore::unixfs_cid(csv.as_bytes()));
+    assert_eq!(cid, votehub::ipld::unixfs_cid(csv.as_bytes()));
     assert!(cid.starts_with("bafybei"), "{cid}");
     let (status, content_type, root) = app.get_bytes(&format!("/ipfs/{cid}"));
     assert_eq!(
         (status, content_type.as_str()),
         (200, "application/vnd.ipld.raw")
     );
-    let blocks = votehub::blockstore::unixfs_blocks(csv.as_bytes());
+    let blocks = votehub::ipld::unixfs_blocks(csv.as_bytes());
     assert_eq!(root, blocks.last().unwrap().1);
     let (leaf, leaf_bytes) = &blocks[0];
     assert_eq!(app.get_bytes(&format!("/ipfs/{leaf}")).2, *leaf_bytes);
@@ -457,16 +470,18 @@ fn dags_export_as_car() {
             bytes[12..].copy_from_slice(&i.to_be_bytes());
             format!(
                 "{},{}\n",
-                votehub::signature::Address::from_bytes(bytes),
+                votehub::protocol::signature::Address::from_bytes(bytes),
                 i * 1_000_000_007
             )
         }))
         .collect();
-    let token =
-        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
-            .unwrap();
-    let (_, cid) =
-        app.db(|db| votehub::balances::import(db, "1", token, 7, csv.as_bytes(), now()).unwrap());
+    let token = votehub::protocol::signature::Address::parse_any(
+        "0x799ebfABE77a6E34311eeEe9825190B9ECe32824",
+    )
+    .unwrap();
+    let (_, cid) = app.db(|db| {
+        votehub::power::import_snapshot(db, "1", token, 7, csv.as_bytes(), now()).unwrap()
+    });
     let (status, content_type, car) = app.get_bytes(&format!("/ipfs/{cid}?format=car"));
     assert_eq!(
         (status, content_type.as_str()),
@@ -493,7 +508,7 @@ fn dags_export_as_car() {
     for (block_cid, bytes) in &blocks {
         assert_eq!(
             block_cid.codec() == 0x55,
-            votehub::blockstore::raw_cid(bytes) == block_cid.to_string()
+            votehub::ipld::raw_cid(bytes) == block_cid.to_string()
         );
     }
     let leaves: Vec<u8> = blocks

@@ -6,11 +6,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{json, Map, Value};
 use votehub::audit::closer::{Closer, Schedule};
 use votehub::http::AppState;
+use votehub::ingest::rules::Limits;
 use votehub::ingest::Ingestor;
-use votehub::rules::Limits;
-use votehub::signature::Signer;
+use votehub::protocol::signature::Signer;
+use votehub::protocol::typed_data::Kind;
 use votehub::store::{writer::Writer, Db, Store};
-use votehub::typed_data::Kind;
 
 pub const SPACE: &str = "test.eth";
 
@@ -22,7 +22,7 @@ pub fn now() -> i64 {
 }
 
 pub fn key(index: usize) -> Signer {
-    votehub::demo::dev_key(index).unwrap()
+    votehub::app::demo::dev_key(index).unwrap()
 }
 
 pub fn address(index: usize) -> String {
@@ -84,7 +84,7 @@ fn spawn(
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
-    let relayer = votehub::relayer::load_or_create(dir.path()).unwrap();
+    let relayer = votehub::app::relayer_key::load_or_create(dir.path()).unwrap();
     let writer = Writer::spawn(&store, 64).unwrap();
     let pins = (store.clone(), writer.clone());
     let ingestor = Ingestor::new(store.clone(), writer, relayer, limits).with_chains(chains);
@@ -98,7 +98,13 @@ fn spawn(
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     // Results freeze right at the end here, so tests need not wait a minute.
-    let state = AppState::new(ingestor, rate_limit, 1 << 20).with_finalize_delay(0);
+    let reads = votehub::reads::Reads::new(
+        store.clone(),
+        ingestor.writer().clone(),
+        ingestor.chains().clone(),
+        0,
+    );
+    let state = AppState::new(ingestor, reads, rate_limit, 1 << 20);
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -268,14 +274,14 @@ pub fn proposal_message(space: &str, kind: &str, choices: &[String]) -> Value {
 /// An envelope signed by dev key `signer` with the kind's current schema.
 pub fn signed(signer: usize, kind: Kind, message: Value) -> Value {
     let message: Map<String, Value> = serde_json::from_value(message).unwrap();
-    votehub::client::sign(&key(signer), kind, message, now()).unwrap()
+    votehub::protocol::client::sign(&key(signer), kind, message, now()).unwrap()
 }
 
 /// Re-signs an envelope after its message was edited.
 pub fn resign(signer: usize, envelope: &Value) -> Value {
     let types = envelope["data"]["types"].as_object().unwrap();
-    let schema = votehub::typed_data::lookup(types).unwrap();
-    let digest = votehub::typed_data::digest(
+    let schema = votehub::protocol::typed_data::lookup(types).unwrap();
+    let digest = votehub::protocol::typed_data::digest(
         schema,
         envelope["data"]["domain"].as_object().unwrap(),
         envelope["data"]["message"].as_object().unwrap(),

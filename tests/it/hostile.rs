@@ -3,7 +3,7 @@
 //! and afterwards the server still answers and still accepts valid messages.
 
 use serde_json::{json, Value};
-use votehub::typed_data::Kind;
+use votehub::protocol::typed_data::Kind;
 
 use super::helpers::*;
 

@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 use cid::Cid;
 use multihash_codetable::{Code, MultihashDigest};
 use serde_json::{json, Map, Value};
-use votehub::pinning::{IpfsConfig, Kubo, PinError, Pinner};
-use votehub::signature::Signer;
+use votehub::ipfs::{Kubo, PinError, Pinner};
+use votehub::pinning::IpfsConfig;
+use votehub::protocol::signature::Signer;
+use votehub::protocol::typed_data::Kind;
 use votehub::store::PinStatus;
-use votehub::typed_data::Kind;
 
 use super::fake_kubo::{FakeKubo, Mode};
 use super::helpers::{
@@ -61,7 +62,7 @@ fn post(agent: &ureq::Agent, url: &str, envelope: &Value) -> Value {
 
 fn sign(signer: &Signer, kind: Kind, message: Value) -> Value {
     let message: Map<String, Value> = serde_json::from_value(message).unwrap();
-    votehub::client::sign(signer, kind, message, now()).unwrap()
+    votehub::protocol::client::sign(signer, kind, message, now()).unwrap()
 }
 
 /// Creates the ticket space `space` and an open proposal through `url`;
@@ -242,7 +243,7 @@ fn the_fake_daemon_answers_like_kubo() {
         rpc(&kubo, &format!("block/get?arg={HELLO_CID}"), None),
         (200, hello.to_vec())
     );
-    let missing = votehub::blockstore::raw_cid(b"never stored");
+    let missing = votehub::ipld::raw_cid(b"never stored");
     let (status, refused) = rpc_json(&kubo, &format!("pin/add?arg={missing}"), None);
     assert_eq!((status, &refused["Type"]), (500, &json!("error")));
     assert_eq!(rpc_json(&kubo, "version", None).1["Version"], "0.42.0-fake");
@@ -264,7 +265,7 @@ async fn the_kubo_client_puts_pins_and_reads_blocks_of_every_codec() {
     assert_eq!(client.version().await.unwrap(), "0.42.0-fake");
 
     let big: Vec<u8> = (0..262_145u32).map(|i| (i % 251) as u8).collect();
-    let (pb_cid, pb) = votehub::blockstore::unixfs_blocks(&big).pop().unwrap();
+    let (pb_cid, pb) = votehub::ipld::unixfs_blocks(&big).pop().unwrap();
     let dag_json =
         br#"{"a":1,"b":{"/":"bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"}}"#;
     let json_cid = Cid::new_v1(0x0129, Code::Sha2_256.digest(dag_json)).to_string();
@@ -329,11 +330,13 @@ fn every_ingested_block_is_pinned_with_equal_cids() {
         csv.push_str(&format!("0x{i:040x},{}\n", u64::from(i) * 1_000_000_007));
     }
     assert!(csv.len() > 262_144, "the snapshot spans several blocks");
-    let token =
-        votehub::signature::Address::parse_any("0x799ebfABE77a6E34311eeEe9825190B9ECe32824")
-            .unwrap();
-    let (_, file_cid) =
-        app.db(|db| votehub::balances::import(db, "1", token, 100, csv.as_bytes(), now()).unwrap());
+    let token = votehub::protocol::signature::Address::parse_any(
+        "0x799ebfABE77a6E34311eeEe9825190B9ECe32824",
+    )
+    .unwrap();
+    let (_, file_cid) = app.db(|db| {
+        votehub::power::import_snapshot(db, "1", token, 100, csv.as_bytes(), now()).unwrap()
+    });
     let dag_json = br#"{"kind":"test"}"#;
     let json_cid = Cid::new_v1(0x0129, Code::Sha2_256.digest(dag_json)).to_string();
     app.db(|db| db.put_block(&json_cid, dag_json).unwrap());

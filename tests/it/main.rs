@@ -24,3 +24,5 @@ mod fake_kubo;
 mod kubo;
 // Audit bundles, `votehub verify`, tampering, log heads and inclusion proofs.
 mod audit;
+// The bundle and log-head formats, byte for byte, from a fixed store.
+mod golden;

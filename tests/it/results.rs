@@ -1,7 +1,7 @@
 //! Results over HTTP and the CLI, and the score API Snapshot tools call.
 
 use serde_json::{json, Value};
-use votehub::typed_data::Kind;
+use votehub::protocol::typed_data::Kind;
 
 use super::helpers::*;
 
@@ -130,9 +130,9 @@ fn token_space(app: &TestApp) -> String {
         address(1),
         address(2)
     );
-    let token_address = votehub::signature::Address::parse_any(token).unwrap();
+    let token_address = votehub::protocol::signature::Address::parse_any(token).unwrap();
     app.db(|db| {
-        votehub::balances::import(db, "1", token_address, 100, csv.as_bytes(), now()).unwrap()
+        votehub::power::import_snapshot(db, "1", token_address, 100, csv.as_bytes(), now()).unwrap()
     });
     token.to_string()
 }

@@ -1,9 +1,10 @@
 //! The signed vectors of `fixtures/vectors/`, reproduced byte for byte.
 
 use serde_json::Value;
-use votehub::envelope::Envelope;
-use votehub::signature::{self, Signer};
-use votehub::{blockstore, typed_data};
+use votehub::ipld;
+use votehub::protocol::envelope::Envelope;
+use votehub::protocol::signature::{self, Signer};
+use votehub::protocol::typed_data;
 
 fn load(name: &str) -> Value {
     let path = format!("{}/fixtures/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -48,7 +49,7 @@ fn snapshot_vectors_reproduce_digest_signer_cid_and_receipt() {
             "{name}: pinned"
         );
         assert_eq!(
-            blockstore::raw_cid(&pinned),
+            ipld::raw_cid(&pinned),
             vector["pinned_cid"].as_str().unwrap(),
             "{name}: cid"
         );
@@ -82,11 +83,11 @@ fn real_wallet_fixtures_recover_their_signers() {
 fn cid_checks_of_the_vector_file() {
     let vectors = load("snapshot-vectors.json");
     assert_eq!(
-        blockstore::raw_cid(b""),
+        ipld::raw_cid(b""),
         vectors["cid_checks"]["empty"].as_str().unwrap()
     );
     assert_eq!(
-        blockstore::raw_cid(b"hello world\n"),
+        ipld::raw_cid(b"hello world\n"),
         vectors["cid_checks"]["hello world\\n"].as_str().unwrap()
     );
 }

@@ -1,0 +1,127 @@
+//! The audit family: build a bundle, verify a bundle or the log, prove a
+//! message's place in the log, export a DAG as a CAR.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::data::open_store;
+use super::{SourceArgs, VerifyArgs};
+use crate::clock::unix_now;
+use crate::ingest::Ingestor;
+use crate::ipld::source::{BlockSource, Blocks};
+use crate::protocol::signature::Address;
+use crate::store::writer::Writer;
+
+/// `votehub audit`: builds (if not built yet) a closed proposal's bundle.
+pub(super) fn audit(data: &Path, proposal: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    let relayer = crate::app::relayer_key::load_or_create(data)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let writer = Writer::spawn(&store, 64)?;
+    let ingestor = Ingestor::new(store, writer, relayer, Default::default());
+    let closer = crate::audit::closer::Closer::new(&ingestor, Default::default());
+    let root = runtime
+        .block_on(closer.close(&proposal.to_lowercase()))?
+        .with_context(|| format!("no proposal {proposal}"))?;
+    println!("{root}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `votehub verify`: exit code 1 on any problem.
+pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let source = open_source(&args.source, &args.cid)?;
+    let relayer = args
+        .relayer
+        .as_deref()
+        .map(Address::parse_any)
+        .transpose()
+        .map_err(|err| anyhow::anyhow!("--relayer: {err}"))?;
+    let options = crate::verify::Options {
+        rpc: args.rpc,
+        relayer,
+        threads: args.threads,
+        progress: !args.quiet,
+    };
+    let report = crate::verify::verify(source.as_ref(), &args.cid, &options);
+    print!("{}", report.render());
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `votehub verify-log`: exit code 1 on any problem.
+pub(super) fn verify_log(
+    head: &str,
+    since: Option<&str>,
+    source: &SourceArgs,
+) -> anyhow::Result<ExitCode> {
+    let source = open_source(source, head)?;
+    let report = crate::verify::verify_log(source.as_ref(), head, since);
+    println!(
+        "log head {head}: {} heads, {} messages ({}..{}), relayer {}",
+        report.heads, report.messages, report.first_mci, report.last_mci, report.relayer
+    );
+    if !report.problems.is_empty() {
+        for problem in &report.problems {
+            println!("  - {problem}");
+        }
+        println!("FAILED");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("OK: every message up to the head is in the log, in order");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `votehub prove`: pins a head first when none covers the message yet.
+pub(super) fn prove(data: &Path, id: &str) -> anyhow::Result<ExitCode> {
+    let id = id.to_lowercase();
+    let store = open_store(data)?;
+    let proof = crate::message_log::prove(&store.reader()?.db(), &id)?;
+    let proof = match proof {
+        Some(proof) => proof,
+        None => {
+            let relayer = crate::app::relayer_key::load_or_create(data)?;
+            store.write_once(|db| crate::message_log::pin_head(db, &relayer, unix_now()))?;
+            crate::message_log::prove(&store.reader()?.db(), &id)?
+                .with_context(|| format!("no message {id}"))?
+        }
+    };
+    anyhow::ensure!(proof.holds(), "the stored log does not replay to its head");
+    println!("{}", serde_json::to_string_pretty(&proof)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `votehub export-car`.
+pub(super) fn export_car(data: &Path, cid: &str, output: &Path) -> anyhow::Result<ExitCode> {
+    let blocks = open_store(data)?.reader()?.db().dag(cid)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    let car = runtime.block_on(crate::ipld::car(&blocks))?;
+    std::fs::write(output, &car).with_context(|| format!("writing {}", output.display()))?;
+    println!(
+        "wrote {} blocks ({} bytes) of {cid} to {}",
+        blocks.len(),
+        car.len(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The block source a verify command names.
+fn open_source(args: &SourceArgs, root: &str) -> anyhow::Result<Box<dyn BlockSource>> {
+    if let Some(gateway) = &args.gateway {
+        return Ok(Box::new(crate::ipfs::car_from_gateway(gateway, root)?));
+    }
+    if let Some(car) = &args.car {
+        return Ok(Box::new(Blocks::from_car_file(car)?));
+    }
+    if let Some(api) = &args.ipfs_api {
+        return Ok(Box::new(crate::ipfs::KuboBlocks::new(api)?));
+    }
+    anyhow::bail!("give --gateway, --car or --ipfs-api")
+}

@@ -1,0 +1,61 @@
+//! Commands that set up a data directory: space controllers and balance
+//! snapshots.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::clock::unix_now;
+use crate::protocol::signature::Address;
+use crate::store::Store;
+
+/// The store of a data directory, created if needed.
+pub(super) fn open_store(data: &Path) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    Ok(Store::open(&data.join("votehub.sqlite"))?)
+}
+
+/// `votehub space register`.
+pub(super) fn register_space(
+    data: &Path,
+    space: &str,
+    controller: &str,
+) -> anyhow::Result<ExitCode> {
+    let controller =
+        Address::parse_any(controller).map_err(|err| anyhow::anyhow!("--controller: {err}"))?;
+    open_store(data)?
+        .write_once(|db| db.set_controller(space, &controller.to_string(), unix_now()))?;
+    println!("space {space} is controlled by {controller}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `votehub snapshot import`.
+pub(super) fn import_snapshot(
+    data: &Path,
+    network: &str,
+    token: &str,
+    block: u64,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    let token = Address::parse_any(token).map_err(|err| anyhow::anyhow!("--token: {err}"))?;
+    let bytes = read_input(file)?;
+    let (holders, cid) = open_store(data)?.write_once(|db| {
+        crate::power::import_snapshot(db, network, token, block, &bytes, unix_now())
+    })?;
+    println!(
+        "imported {holders} balances of {token} on network {network} at block {block} (file {cid})"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A file's bytes, or standard input for `-`.
+pub(super) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}

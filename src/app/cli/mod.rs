@@ -1,0 +1,273 @@
+//! The `votehub` command line: the clap types here, one file per family of
+//! commands, one function per command. [`run`] returns the exit code.
+
+mod audit;
+mod data;
+mod ipfs;
+mod results;
+mod serve;
+mod sign;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// votehub: a self-hostable server for Snapshot-compatible signed votes.
+#[derive(Debug, Parser)]
+#[command(
+    name = "votehub",
+    version,
+    after_help = "Example:\n  votehub serve --demo\n  votehub sign vote --dev-key 1 '{\"space\":\"btrst-demo.eth\",\"proposal\":\"0x…\",\"choice\":1}' \\\n    | curl -s -H 'Content-Type: application/json' -d @- http://127.0.0.1:3000/"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub data: DataDir,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The data directory (database, blockstore, relayer key).
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// Data directory.
+    #[arg(
+        long = "data",
+        env = "VOTEHUB_DATA",
+        default_value = "./votehub-data",
+        global = true
+    )]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    #[command(
+        after_help = "Example:\n  votehub serve --listen 127.0.0.1:3000 --rate-limit 100 --demo"
+    )]
+    Serve(ServeArgs),
+    /// Manage spaces.
+    #[command(subcommand)]
+    Space(SpaceCommand),
+    /// Manage imported balance snapshots.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Write the DAG under a CID as a CARv1 file (`ipfs dag import` reads it).
+    #[command(after_help = "Example:\n  votehub export-car bafybei… -o snapshot.car")]
+    ExportCar {
+        /// The root CID.
+        cid: String,
+        /// The file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Count a proposal's votes and print its result.
+    #[command(
+        after_help = "Examples:\n  votehub tally 0x4fb0…7071\n  votehub tally 0x4fb0…7071 --json"
+    )]
+    Tally {
+        /// The proposal id.
+        proposal: String,
+        /// Print the canonical JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build (if not built yet) and print a closed proposal's audit bundle CID.
+    #[command(
+        after_help = "Example:\n  votehub audit 0x4fb0…7071\n\nThe server builds every bundle by itself when a result turns final; this command does it\nfor a data directory whose server is stopped."
+    )]
+    Audit {
+        /// The proposal id.
+        proposal: String,
+    },
+    /// Re-derive a proposal's outcome from its audit bundle: every block, signature, vote rule,
+    /// voting power and count. Exits 1 on any mismatch.
+    #[command(
+        after_help = "Examples:\n  votehub verify bafyrei… --gateway http://127.0.0.1:3000\n  votehub verify bafyrei… --car bundle.car --relayer 0x… --rpc http://127.0.0.1:8545\n  votehub verify bafyrei… --ipfs-api http://127.0.0.1:5001"
+    )]
+    Verify(VerifyArgs),
+    /// Prove that no acknowledged message was removed or reordered up to a pinned log head.
+    #[command(
+        after_help = "Examples:\n  votehub verify-log baguqee… --gateway http://127.0.0.1:3000\n  votehub verify-log baguqee…new --since baguqee…old --car log.car"
+    )]
+    VerifyLog {
+        /// The newest log head.
+        head: String,
+        /// Stop at this earlier head (default: the first message).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Print the inclusion proof of a message under a pinned log head (pins one if needed).
+    #[command(after_help = "Example:\n  votehub prove 0x1f2e…9a8b > proof.json")]
+    Prove {
+        /// The message id (the `id` of its receipt).
+        id: String,
+    },
+    /// Sign a message with a local key and print the envelope to POST.
+    #[command(
+        after_help = "Examples:\n  votehub sign vote --dev-key 1 '{\"space\":\"btrst-demo.eth\",\"proposal\":\"0x…\",\"choice\":1}'\n  votehub sign vote-string --key 0x… '{\"space\":\"s.eth\",\"proposal\":\"0x…\",\"choice\":\"{\\\"1\\\":2}\"}'\n\nMissing fields get snapshot.js's defaults (from = the signer, timestamp = now)."
+    )]
+    Sign(SignArgs),
+    /// The IPFS (Kubo) pin outbox.
+    #[command(subcommand)]
+    Ipfs(IpfsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "VOTEHUB_LISTEN")]
+    pub listen: Option<String>,
+    /// TOML configuration file; flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ingest requests per minute per IP, 0 = unlimited [default: 100].
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Load the demo space, its balances and an open proposal (fixtures/demo).
+    #[arg(long)]
+    pub demo: bool,
+    /// A JSON-RPC node for a network, as NETWORK=URL; repeatable. Strategies on that network read
+    /// balances and votes from it at the snapshot block, and contract wallets (EIP-1271, EIP-6492) sign.
+    #[arg(long, value_name = "NETWORK=URL")]
+    pub rpc: Vec<String>,
+    /// Kubo's RPC API: every stored block is also added and pinned there, from a durable outbox
+    /// (`votehub ipfs status`). Without it blocks stay queued.
+    #[arg(long, env = "VOTEHUB_IPFS_API", value_name = "URL")]
+    pub ipfs_api: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IpfsCommand {
+    /// Show the pin outbox: blocks per state, the oldest pending one, the next retry, every mismatch.
+    #[command(
+        after_help = "Examples:\n  votehub ipfs status\n  votehub ipfs status --json\n\nWorks whether or not the server runs."
+    )]
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where blocks are read from: exactly one source.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SourceArgs {
+    /// A trustless gateway (any votehub server, or an IPFS gateway serving `?format=car`).
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// A CARv1 file (`votehub export-car`, `ipfs dag export`).
+    #[arg(long, value_name = "FILE")]
+    pub car: Option<PathBuf>,
+    /// A Kubo node's RPC API.
+    #[arg(long, value_name = "URL")]
+    pub ipfs_api: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle's root CID (`audit_cid` of the proposal).
+    pub cid: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// A JSON-RPC node of the proposal's network: re-read chain inputs at the snapshot block and
+    /// check contract-wallet signatures.
+    #[arg(long, value_name = "URL")]
+    pub rpc: Option<String>,
+    /// Require the bundle to be signed by this relayer address.
+    #[arg(long)]
+    pub relayer: Option<String>,
+    /// Threads for signature checks [default: one per core].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpaceCommand {
+    /// Record which address controls a space id (the stand-in for ENS).
+    #[command(
+        after_help = "Example:\n  votehub space register btrst-demo.eth --controller 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    )]
+    Register {
+        /// The space id, e.g. `community.eth`.
+        space: String,
+        /// The controller's address.
+        #[arg(long)]
+        controller: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Import token balances at a block: a CSV with header `address,balance`, or JSON (`{"0x…": "123"}` or `[{"address", "balance"}]`); integer base units.
+    #[command(
+        after_help = "Example:\n  votehub snapshot import --network 1 --token 0x799ebfABE77a6E34311eeEe9825190B9ECe32824 --block 21000000 balances.csv"
+    )]
+    Import {
+        /// Chain id, e.g. 1.
+        #[arg(long)]
+        network: String,
+        /// Token contract address.
+        #[arg(long)]
+        token: String,
+        /// Block number the balances were read at.
+        #[arg(long)]
+        block: u64,
+        /// The CSV or JSON file (`-` for standard input).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Message kind: vote, vote-array, vote-string, proposal, settings, alias, follow, …
+    pub kind: String,
+    /// The message fields as JSON (`-` for standard input).
+    pub message: String,
+    /// A secret key as 0x hex.
+    #[arg(long, conflicts_with = "dev_key")]
+    pub key: Option<String>,
+    /// One of the well-known development keys in fixtures/demo/dev-keys.json (0–5).
+    #[arg(long)]
+    pub dev_key: Option<usize>,
+}
+
+/// Runs a parsed command line; errors are printed, as `error: …`.
+pub fn run(cli: Cli) -> ExitCode {
+    let data = cli.data.path.as_path();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve::serve(data, args),
+        Command::Space(SpaceCommand::Register { space, controller }) => {
+            data::register_space(data, &space, &controller)
+        }
+        Command::Snapshot(SnapshotCommand::Import {
+            network,
+            token,
+            block,
+            file,
+        }) => data::import_snapshot(data, &network, &token, block, &file),
+        Command::ExportCar { cid, output } => audit::export_car(data, &cid, &output),
+        Command::Tally { proposal, json } => results::tally(data, &proposal, json),
+        Command::Audit { proposal } => audit::audit(data, &proposal),
+        Command::Verify(args) => audit::verify(args),
+        Command::VerifyLog {
+            head,
+            since,
+            source,
+        } => audit::verify_log(&head, since.as_deref(), &source),
+        Command::Prove { id } => audit::prove(data, &id),
+        Command::Sign(args) => sign::sign(args),
+        Command::Ipfs(IpfsCommand::Status { json }) => ipfs::status(data, json),
+    };
+    outcome.unwrap_or_else(|err| {
+        eprintln!("error: {err:#}");
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,78 @@
+//! The one error type of the HTTP handlers, answered in Snapshot's shape:
+//! `{"error": "client_error" | "server_error", "error_description": ...}`.
+//! Internal failures are logged here and never described to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::ingest::IngestError;
+use crate::protocol::rejection::Rejection;
+use crate::reads::ReadError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A refusal with Snapshot's exact text and status.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// A malformed request outside Snapshot's refusals (paging, a CID).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A body over the configured limit.
+    #[error("too large message")]
+    TooLarge,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Anything else: logged, answered as `internal error`.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ReadError> for ApiError {
+    fn from(err: ReadError) -> Self {
+        match err {
+            ReadError::NotFound(what) => ApiError::NotFound(what),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::Rejected(rejection) => ApiError::Rejected(rejection),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Rejected(rejection) => StatusCode::from_u16(rejection.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let description = match self {
+            ApiError::Internal(detail) => {
+                tracing::error!("internal error: {detail}");
+                "internal error".to_string()
+            }
+            other => other.to_string(),
+        };
+        let kind = if status.is_server_error() {
+            "server_error"
+        } else {
+            "client_error"
+        };
+        HttpResponse::build(status).json(json!({"error": kind, "error_description": description}))
+    }
+}

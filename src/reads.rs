@@ -1,0 +1,277 @@
+//! The read side of the hub: every question the HTTP API (and later GraphQL)
+//! answers, as typed replies. It owns the blocking work: each read runs on a
+//! pooled connection on tokio's blocking threads, never on an async worker.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use votehub_strategies::{StrategyError, StrategySpec};
+
+use crate::chain::Chains;
+use crate::clock::unix_now;
+use crate::format::log::Proof;
+use crate::ipld::DagError;
+use crate::protocol::signature::Address;
+use crate::results::ResultsError;
+use crate::store::writer::Writer;
+use crate::store::{Db, LogHead, MessageRow, ProposalRow, Store, StoreError, VotePage, VoteRow};
+
+/// Why a read gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Nothing of this kind under the asked id (`"space"`, `"proposal"`…).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    #[error("a read task failed: {0}")]
+    Task(String),
+    #[error("CAR: {0}")]
+    Car(String),
+    /// A strategy could not score (bad parameters, a failed balance read).
+    #[error(transparent)]
+    Strategy(#[from] StrategyError),
+}
+
+/// Where a proposal stands at a given time, as the hub's `state` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Before `start`.
+    Pending,
+    /// From `start` to `end`, both included.
+    Active,
+    /// After `end`.
+    Closed,
+}
+
+impl Phase {
+    pub fn of(proposal: &ProposalRow, now: i64) -> Phase {
+        if now < proposal.start {
+            Phase::Pending
+        } else if now <= proposal.end {
+            Phase::Active
+        } else {
+            Phase::Closed
+        }
+    }
+}
+
+/// A proposal as the API shows it: the stored row and its phase now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalView {
+    #[serde(flatten)]
+    pub proposal: ProposalRow,
+    pub state: Phase,
+}
+
+/// A stored message and its pinned envelope.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    #[serde(flatten)]
+    pub message: MessageRow,
+    /// The pinned JSON `{address, sig, hash, data}`; `null` if unreadable.
+    pub envelope: Value,
+}
+
+/// The read service, shared by every HTTP worker.
+#[derive(Clone)]
+pub struct Reads {
+    store: Store,
+    writer: Writer,
+    chains: Chains,
+    finalize_delay: i64,
+}
+
+impl Reads {
+    /// `finalize_delay`: seconds after a proposal's end before its result
+    /// is frozen (`tally::outcome::FINALIZE_DELAY` in production).
+    pub fn new(store: Store, writer: Writer, chains: Chains, finalize_delay: i64) -> Self {
+        Reads {
+            store,
+            writer,
+            chains,
+            finalize_delay,
+        }
+    }
+
+    /// `query` on a pooled connection, off the async workers.
+    async fn run<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Db<'_>) -> Result<T, ReadError> + Send + 'static,
+    ) -> Result<T, ReadError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = store.reader()?;
+            query(&reader.db())
+        })
+        .await
+        .map_err(|err| ReadError::Task(err.to_string()))?
+    }
+
+    /// `query` inside one read snapshot, for answers made of several reads.
+    async fn run_snapshot<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Db<'_>) -> Result<T, ReadError> + Send + 'static,
+    ) -> Result<T, ReadError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = store.reader()?;
+            let snapshot = reader.snapshot()?;
+            query(&Db::new(&snapshot))
+        })
+        .await
+        .map_err(|err| ReadError::Task(err.to_string()))?
+    }
+
+    /// A live space: its settings with `id`, `ipfs`, `controller`, `created`
+    /// and `updated` added.
+    pub async fn space(&self, id: String) -> Result<Value, ReadError> {
+        self.run_snapshot(move |db| {
+            let space = db
+                .space(&id)?
+                .filter(|space| !space.deleted)
+                .ok_or(ReadError::NotFound("space"))?;
+            let controller = db.controller(&id)?;
+            let mut body = space.settings.clone();
+            if let Value::Object(fields) = &mut body {
+                fields.insert("id".into(), json!(space.id));
+                fields.insert("ipfs".into(), json!(space.ipfs));
+                fields.insert("controller".into(), json!(controller));
+                fields.insert("created".into(), json!(space.created));
+                fields.insert("updated".into(), json!(space.updated));
+            }
+            Ok(body)
+        })
+        .await
+    }
+
+    /// A page of a live space's proposals.
+    pub async fn proposals(
+        &self,
+        space: String,
+        first: u32,
+        skip: u32,
+    ) -> Result<Vec<ProposalView>, ReadError> {
+        let proposals = self
+            .run_snapshot(move |db| {
+                if !db.space(&space)?.is_some_and(|s| !s.deleted) {
+                    return Err(ReadError::NotFound("space"));
+                }
+                Ok(db.proposals(&space, first, skip)?)
+            })
+            .await?;
+        let now = unix_now();
+        Ok(proposals
+            .into_iter()
+            .map(|proposal| ProposalView {
+                state: Phase::of(&proposal, now),
+                proposal,
+            })
+            .collect())
+    }
+
+    pub async fn proposal(&self, id: String) -> Result<ProposalView, ReadError> {
+        let proposal = self
+            .run(move |db| db.proposal(&id)?.ok_or(ReadError::NotFound("proposal")))
+            .await?;
+        Ok(ProposalView {
+            state: Phase::of(&proposal, unix_now()),
+            proposal,
+        })
+    }
+
+    /// A page of a proposal's current votes.
+    pub async fn votes(&self, proposal: String, page: VotePage) -> Result<Vec<VoteRow>, ReadError> {
+        self.run_snapshot(move |db| {
+            if db.proposal(&proposal)?.is_none() {
+                return Err(ReadError::NotFound("proposal"));
+            }
+            Ok(db.votes(&proposal, &page)?)
+        })
+        .await
+    }
+
+    pub async fn message(&self, id: String) -> Result<MessageView, ReadError> {
+        self.run_snapshot(move |db| {
+            let message = db.message(&id)?.ok_or(ReadError::NotFound("message"))?;
+            let envelope = db
+                .block(&message.ipfs)?
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or(Value::Null);
+            Ok(MessageView { message, envelope })
+        })
+        .await
+    }
+
+    /// The newest pinned head of the message log.
+    pub async fn log_head(&self) -> Result<LogHead, ReadError> {
+        self.run(|db| db.last_log_head()?.ok_or(ReadError::NotFound("log head")))
+            .await
+    }
+
+    /// A message's inclusion proof under the first pinned head covering it.
+    pub async fn proof(&self, id: String) -> Result<Proof, ReadError> {
+        self.run_snapshot(move |db| {
+            crate::message_log::prove(db, &id)?
+                .ok_or(ReadError::NotFound("message under a pinned log head"))
+        })
+        .await
+    }
+
+    /// The exact stored bytes of a block.
+    pub async fn block(&self, cid: String) -> Result<Vec<u8>, ReadError> {
+        self.run(move |db| db.block(&cid)?.ok_or(ReadError::NotFound("block")))
+            .await
+    }
+
+    /// The whole DAG under `cid` as a CARv1, root first.
+    pub async fn car(&self, cid: String) -> Result<Vec<u8>, ReadError> {
+        let root = cid.clone();
+        let blocks = self
+            .run_snapshot(move |db| match db.dag(&root) {
+                Err(StoreError::Dag(DagError::Missing(missing))) if missing == root => {
+                    Err(ReadError::NotFound("block"))
+                }
+                other => Ok(other?),
+            })
+            .await?;
+        crate::ipld::car(&blocks)
+            .await
+            .map_err(|err| ReadError::Car(err.to_string()))
+    }
+
+    /// A proposal's current result as canonical JSON (counted, stored and
+    /// frozen as `crate::results::current` does).
+    pub async fn result(&self, id: &str) -> Result<String, ReadError> {
+        crate::results::current(
+            &self.store,
+            Some(&self.writer),
+            id,
+            unix_now(),
+            self.finalize_delay,
+        )
+        .await?
+        .map(|result| result.json)
+        .ok_or(ReadError::NotFound("proposal"))
+    }
+
+    /// Voting power of `addresses` under `specs` at `block`: per strategy,
+    /// one value per address.
+    pub async fn scores(
+        &self,
+        specs: Vec<StrategySpec>,
+        network: String,
+        block: u64,
+        addresses: Vec<Address>,
+    ) -> Result<Vec<Vec<f64>>, ReadError> {
+        let chains = self.chains.clone();
+        self.run_snapshot(move |db| {
+            Ok(crate::power::scores(
+                db, &chains, &specs, &network, block, &addresses,
+            )?)
+        })
+        .await
+    }
+}
