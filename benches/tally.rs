@@ -537,7 +537,7 @@ fn run_store(kind: VotingType, opts: &Options) {
         space: "bench.eth".into(),
         network: "1".into(),
         symbol: "VOTE".into(),
-        kind: kind.as_str().into(),
+        kind,
         strategies: json!([{"name": "erc20-balance-of", "network": "1", "params": {"symbol": "VOTE", "decimals": 18}}]),
         validation: json!({"name": "any", "params": {}}),
         plugins: json!({}),
@@ -555,7 +555,7 @@ fn run_store(kind: VotingType, opts: &Options) {
         app: "snapshot".into(),
         flagged: false,
         votes: 0,
-        scores_state: "pending".into(),
+        scores_state: votehub::tally::outcome::ScoresState::Pending,
         vote_changes: 0,
         audit_cid: None,
     };

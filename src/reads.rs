@@ -156,7 +156,7 @@ impl Reads {
     ) -> Result<Vec<ProposalView>, ReadError> {
         let proposals = self
             .run_snapshot(move |db| {
-                if !db.space(&space)?.is_some_and(|s| !s.deleted) {
+                if db.space(&space)?.is_none_or(|s| s.deleted) {
                     return Err(ReadError::NotFound("space"));
                 }
                 Ok(db.proposals(&space, first, skip)?)

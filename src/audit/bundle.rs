@@ -249,7 +249,7 @@ fn frozen(proposal: &ProposalRow) -> FrozenProposal {
         space: p.space,
         network: p.network,
         symbol: p.symbol,
-        kind: p.kind,
+        kind: p.kind.as_str().to_string(),
         strategies: p.strategies,
         validation: p.validation,
         plugins: p.plugins,

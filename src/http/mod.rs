@@ -66,6 +66,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/ipfs/{cid}", web::get().to(read::block));
 }
 
+/// Runs `work` on the runtime the server needs (actix's `System`: a tokio
+/// runtime on which `tokio::spawn` works too), until it ends.
+pub fn run<F: std::future::Future>(work: F) -> F::Output {
+    actix_web::rt::System::new().block_on(work)
+}
+
 /// Starts the server on a bound listener and returns its handle.
 pub fn start(
     state: AppState,

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::signature::Signer;
-use crate::typed_data::{self, Kind, TypedDataError};
+use crate::protocol::signature::Signer;
+use crate::protocol::typed_data::{self, Kind, TypedDataError};
 
 /// Signs `message` as a `kind` message with the kind's current schema.
 ///
@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn signed_vote_verifies_and_matches_the_vector_digest() {
         let vectors: Value =
-            serde_json::from_str(include_str!("../fixtures/vectors/snapshot-vectors.json"))
+            serde_json::from_str(include_str!("../../fixtures/vectors/snapshot-vectors.json"))
                 .unwrap();
         let signer = Signer::from_hex(vectors["voter_private_key"].as_str().unwrap()).unwrap();
         let vector = &vectors["vectors"][0];

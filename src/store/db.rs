@@ -1,7 +1,7 @@
 //! Typed queries over one connection: a pooled reader or the writer's savepoint.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::StoreError;
@@ -44,10 +44,8 @@ pub struct SpaceRow {
     pub deleted: bool,
 }
 
-/// A proposal with the space rules frozen at its creation. It deserialises
-/// from its own JSON (an audit bundle's frozen copy), bookkeeping defaulted.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+/// A proposal with the space rules frozen at its creation, as stored.
+#[derive(Debug, Clone, Serialize)]
 pub struct ProposalRow {
     pub id: String,
     pub ipfs: String,
@@ -58,7 +56,7 @@ pub struct ProposalRow {
     pub network: String,
     pub symbol: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: VotingType,
     pub strategies: Value,
     pub validation: Value,
     pub plugins: Value,
@@ -77,7 +75,7 @@ pub struct ProposalRow {
     pub app: String,
     pub flagged: bool,
     pub votes: i64,
-    pub scores_state: String,
+    pub scores_state: ScoresState,
     /// Bumped by every vote write; tells a cached result it is stale.
     #[serde(skip)]
     pub vote_changes: i64,
@@ -98,8 +96,8 @@ impl ProposalRow {
     pub fn terms(&self) -> Terms<'_> {
         Terms {
             id: &self.id,
-            kind: &self.kind,
-            voting_type: VotingType::parse(&self.kind).unwrap_or(VotingType::Custom),
+            kind: self.kind.as_str(),
+            voting_type: self.kind,
             choices: &self.choices,
             strategies: self.strategies.as_array().map_or(0, Vec::len),
             quorum: self.quorum,
@@ -164,6 +162,18 @@ macro_rules! select_proposals {
     };
 }
 
+/// A proposal's `type`; only known types are ever stored.
+fn voting_type_column(row: &Row<'_>) -> rusqlite::Result<VotingType> {
+    let text: String = row.get("type")?;
+    VotingType::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown voting type {text:?}").into(),
+        )
+    })
+}
+
 fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
     let strings = |value: Value| -> Vec<String> {
         value
@@ -185,7 +195,7 @@ fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
         space: row.get("space")?,
         network: row.get("network")?,
         symbol: row.get("symbol")?,
-        kind: row.get("type")?,
+        kind: voting_type_column(row)?,
         strategies: json_column(row, "strategies")?,
         validation: json_column(row, "validation")?,
         plugins: json_column(row, "plugins")?,
@@ -203,7 +213,7 @@ fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
         app: row.get("app")?,
         flagged: row.get("flagged")?,
         votes: row.get("votes")?,
-        scores_state: row.get("scores_state")?,
+        scores_state: ScoresState::parse(&row.get::<_, String>("scores_state")?),
         vote_changes: row.get("vote_changes")?,
         audit_cid: row.get("audit_cid")?,
     })
@@ -451,7 +461,7 @@ impl<'a> Db<'a> {
             p.space,
             p.network,
             p.symbol,
-            p.kind,
+            p.kind.as_str(),
             p.strategies.to_string(),
             p.validation.to_string(),
             p.plugins.to_string(),
@@ -468,7 +478,7 @@ impl<'a> Db<'a> {
             p.privacy,
             p.app,
             p.flagged,
-            p.scores_state
+            p.scores_state.as_str()
         ])?;
         Ok(())
     }
@@ -500,7 +510,7 @@ impl<'a> Db<'a> {
                 p.id,
                 p.ipfs,
                 p.updated,
-                p.kind,
+                p.kind.as_str(),
                 p.title,
                 p.body,
                 p.discussion,

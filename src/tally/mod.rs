@@ -95,8 +95,9 @@ impl Counting for Custom {
     }
 }
 
-/// Snapshot's voting types, by their wire names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Snapshot's voting types, by their wire names (which serde uses too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum VotingType {
     SingleChoice,
     /// Counted as single-choice; the 2-or-3 choices rule is checked when the

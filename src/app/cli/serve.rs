@@ -54,11 +54,13 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_chains(crate::chain::Chains::new(config.rpc.clone()));
     let listener =
         TcpListener::bind(&config.listen).with_context(|| format!("binding {}", config.listen))?;
-    actix_web::rt::System::new().block_on(async move {
+    crate::http::run(async move {
         crate::pinning::spawn(&config.ipfs, ingestor.store(), ingestor.writer())?;
         if args.demo {
             match crate::app::demo::load(&ingestor).await? {
-                Some(proposal) => tracing::info!(%proposal, "demo space btrst-demo.eth loaded with an open proposal"),
+                Some(proposal) => {
+                    tracing::info!(%proposal, "demo space btrst-demo.eth loaded with an open proposal")
+                }
                 None => tracing::info!("demo space already present"),
             }
         }
@@ -73,15 +75,14 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
             head_interval: config.audit.log_head_interval,
             finalize_delay: config.audit.finalize_delay,
         };
-        actix_web::rt::spawn(crate::audit::closer::Closer::new(&ingestor, schedule).run());
+        tokio::spawn(crate::audit::closer::Closer::new(&ingestor, schedule).run());
         let reads = crate::reads::Reads::new(
             ingestor.store().clone(),
             ingestor.writer().clone(),
             ingestor.chains().clone(),
             config.audit.finalize_delay,
         );
-        let state =
-            crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body);
+        let state = crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body);
         crate::http::start(state, listener, config.workers)?.await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })

@@ -8,6 +8,7 @@ use crate::power;
 use crate::protocol::rejection::Rejection;
 use crate::protocol::settings::frozen_strategies;
 use crate::store::{ProposalRow, SpaceRow};
+use crate::tally::outcome::ScoresState;
 use crate::tally::VotingType;
 
 /// The editable part of a proposal message, schema-checked.
@@ -228,7 +229,7 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, IngestError> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string(),
-        kind: payload.kind.as_str().to_string(),
+        kind: payload.kind,
         validation: settings
             .get("voteValidation")
             .cloned()
@@ -254,7 +255,7 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, IngestError> {
         app: app.to_string(),
         flagged: false,
         votes: 0,
-        scores_state: "pending".into(),
+        scores_state: ScoresState::Pending,
         vote_changes: 0,
         audit_cid: None,
     })))
@@ -347,7 +348,7 @@ pub(super) fn check_update(ctx: &Context<'_>) -> Result<Action, IngestError> {
     }
     proposal.ipfs = ctx.ipfs.to_string();
     proposal.updated = Some(ctx.timestamp);
-    proposal.kind = payload.kind.as_str().into();
+    proposal.kind = payload.kind;
     proposal.title = payload.title;
     proposal.body = payload.body;
     proposal.discussion = payload.discussion;

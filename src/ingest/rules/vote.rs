@@ -12,7 +12,6 @@ use crate::power;
 use crate::protocol::rejection::Rejection;
 use crate::protocol::typed_data::Kind;
 use crate::store::{Db, ProposalRow, VoteRow};
-use crate::tally::VotingType;
 
 /// Snapshot's limit on the signed `metadata` string.
 const MAX_METADATA: usize = 2000;
@@ -75,8 +74,9 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
             return Err(Rejection::InvalidChoice.into());
         }
     } else {
-        let valid = VotingType::parse(&proposal.kind)
-            .is_some_and(|t| t.is_valid_choice(&choice, proposal.choices.len()));
+        let valid = proposal
+            .kind
+            .is_valid_choice(&choice, proposal.choices.len());
         if !valid {
             return Err(Rejection::InvalidChoice.into());
         }
