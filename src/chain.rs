@@ -21,11 +21,11 @@ use votehub_strategies::VotesMethod;
 use crate::protocol::signature::Address;
 
 /// Most calls in one JSON-RPC batch (one HTTP request).
-pub const BATCH: usize = 500;
+pub(crate) const BATCH: usize = 500;
 /// Tries per HTTP request when the transport fails (refused, timeout, 429, 5xx).
-pub const TRIES: u32 = 3;
+pub(crate) const TRIES: u32 = 3;
 /// Bound on one HTTP request, connection to last byte.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 /// Wait before the second try; doubled before each next one.
 const BACKOFF: Duration = Duration::from_millis(200);
 /// Most cached values; the cache is emptied when a batch would exceed it, so

@@ -103,7 +103,7 @@ fn canonical(value: &Value) -> Value {
 }
 
 /// Every link of a DAG-JSON block, in document order.
-pub fn dag_json_links(bytes: &[u8]) -> Result<Vec<Cid>, String> {
+pub(crate) fn dag_json_links(bytes: &[u8]) -> Result<Vec<Cid>, String> {
     let value: Value = serde_json::from_slice(bytes).map_err(|err| err.to_string())?;
     let mut links = Vec::new();
     let mut pending = vec![&value];

@@ -87,7 +87,7 @@ impl Default for IpfsConfig {
 impl IpfsConfig {
     /// The wait after `failures` consecutive failures: `retry_base_ms`
     /// doubled per failure after the first, capped at `retry_cap_ms`.
-    pub fn backoff(&self, failures: u32) -> Duration {
+    pub(crate) fn backoff(&self, failures: u32) -> Duration {
         let doubling = 1u64
             .checked_shl(failures.saturating_sub(1))
             .unwrap_or(u64::MAX);
@@ -118,7 +118,7 @@ pub fn spawn(
 
 /// What one round of the worker did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Round {
+pub(crate) struct Round {
     pub pinned: usize,
     pub mismatched: usize,
     pub failed: usize,
@@ -134,7 +134,7 @@ enum Outcome {
 }
 
 /// Drains the outbox into a [`Pinner`].
-pub struct Worker<P> {
+pub(crate) struct Worker<P> {
     store: Store,
     writer: Writer,
     pinner: Arc<P>,

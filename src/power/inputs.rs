@@ -43,7 +43,7 @@ fn key(
 }
 
 /// A balance source that remembers every answer of the source it wraps.
-pub struct Recorder<'a> {
+pub(crate) struct Recorder<'a> {
     inner: &'a dyn BalanceSource,
     reads: RefCell<Reads>,
 }

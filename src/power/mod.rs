@@ -21,7 +21,7 @@ use crate::protocol::signature::Address;
 use crate::store::Db;
 
 /// Imported balance snapshots as a strategy's balance source.
-pub struct StoredBalances<'a> {
+pub(crate) struct StoredBalances<'a> {
     db: &'a Db<'a>,
 }
 
@@ -62,7 +62,7 @@ impl BalanceSource for StoredBalances<'_> {
 
 /// Each network's balances from its chain node when it has one, else from
 /// imported snapshots. Chain reads block: call strategies off the async workers.
-pub struct Balances<'a> {
+pub(crate) struct Balances<'a> {
     stored: StoredBalances<'a>,
     chains: &'a Chains,
 }

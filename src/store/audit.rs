@@ -29,7 +29,7 @@ pub struct LogHead {
 impl Db<'_> {
     /// Vote messages of `space` signed within `[start, end]`, in acceptance
     /// order; the caller keeps those of one proposal.
-    pub fn vote_messages(
+    pub(crate) fn vote_messages(
         &self,
         space: &str,
         start: i64,
@@ -57,7 +57,7 @@ impl Db<'_> {
 
     /// `(id, CID)` of the messages of `kind` in `space`, in acceptance order,
     /// accepted before the message `before` (all of them when it is `None`).
-    pub fn messages_of_kind(
+    pub(crate) fn messages_of_kind(
         &self,
         space: &str,
         kind: &str,
@@ -75,7 +75,7 @@ impl Db<'_> {
     }
 
     /// The CID of the alias message that links `alias` to its account.
-    pub fn alias_message(&self, alias: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn alias_message(&self, alias: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
             .prepare_cached("SELECT ipfs FROM aliases WHERE alias = ?1")?
@@ -84,7 +84,7 @@ impl Db<'_> {
     }
 
     /// The file CID of an imported balance snapshot.
-    pub fn balance_import(
+    pub(crate) fn balance_import(
         &self,
         network: &str,
         token: &str,
@@ -101,7 +101,7 @@ impl Db<'_> {
     }
 
     /// Proposals that ended before `ended_before` and have no audit bundle yet.
-    pub fn proposals_to_audit(&self, ended_before: i64) -> Result<Vec<String>, StoreError> {
+    pub(crate) fn proposals_to_audit(&self, ended_before: i64) -> Result<Vec<String>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT id FROM proposals WHERE deleted = 0 AND audit_cid IS NULL AND end < ?1 ORDER BY end",
         )?;
@@ -111,7 +111,7 @@ impl Db<'_> {
         Ok(rows)
     }
 
-    pub fn set_audit_cid(&self, proposal: &str, cid: &str) -> Result<(), StoreError> {
+    pub(crate) fn set_audit_cid(&self, proposal: &str, cid: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE proposals SET audit_cid = ?2 WHERE id = ?1",
             params![proposal, cid],
@@ -120,7 +120,7 @@ impl Db<'_> {
     }
 
     /// The latest message's `(mci, log)`, if any.
-    pub fn last_log(&self) -> Result<Option<(i64, String)>, StoreError> {
+    pub(crate) fn last_log(&self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(self
             .conn
             .prepare_cached("SELECT mci, log FROM messages ORDER BY mci DESC LIMIT 1")?
@@ -129,7 +129,7 @@ impl Db<'_> {
     }
 
     /// `(mci, id, CID, log)` of the messages with `after < mci <= upto`, in order.
-    pub fn log_entries(
+    pub(crate) fn log_entries(
         &self,
         after: i64,
         upto: i64,
@@ -154,7 +154,7 @@ impl Db<'_> {
     }
 
     /// The first pinned head that covers message `mci`.
-    pub fn log_head_covering(&self, mci: i64) -> Result<Option<LogHead>, StoreError> {
+    pub(crate) fn log_head_covering(&self, mci: i64) -> Result<Option<LogHead>, StoreError> {
         self.log_head_query(
             "SELECT mci, log, cid FROM log_heads WHERE mci >= ?1 ORDER BY mci LIMIT 1",
             Some(mci),
@@ -177,7 +177,7 @@ impl Db<'_> {
         .optional()?)
     }
 
-    pub fn put_log_head(&self, head: &LogHead, created: i64) -> Result<(), StoreError> {
+    pub(crate) fn put_log_head(&self, head: &LogHead, created: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT OR IGNORE INTO log_heads (mci, log, cid, created) VALUES (?1, ?2, ?3, ?4)",
             params![head.mci, head.log, head.cid, created],
@@ -186,7 +186,7 @@ impl Db<'_> {
     }
 
     /// The log link of the last message before `mci`, if any.
-    pub fn log_before(&self, mci: i64) -> Result<Option<String>, StoreError> {
+    pub(crate) fn log_before(&self, mci: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
             .prepare_cached("SELECT log FROM messages WHERE mci < ?1 ORDER BY mci DESC LIMIT 1")?
@@ -195,7 +195,10 @@ impl Db<'_> {
     }
 
     /// The stored message with this id: `(mci, CID, log)`.
-    pub fn message_position(&self, id: &str) -> Result<Option<(i64, String, String)>, StoreError> {
+    pub(crate) fn message_position(
+        &self,
+        id: &str,
+    ) -> Result<Option<(i64, String, String)>, StoreError> {
         Ok(self
             .conn
             .prepare_cached("SELECT mci, ipfs, log FROM messages WHERE id = ?1")?

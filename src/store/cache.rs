@@ -33,7 +33,7 @@ type Table<T> = Mutex<HashMap<String, Entry<T>>>;
 
 /// Recently read space and proposal rows; shared by the ingest workers.
 #[derive(Default)]
-pub struct RowCache {
+pub(crate) struct RowCache {
     generation: AtomicU64,
     spaces: Table<SpaceRow>,
     proposals: Table<ProposalRow>,
@@ -57,7 +57,7 @@ impl RowCache {
 }
 
 /// The cache as one read snapshot sees it ([`RowCache::view`]).
-pub struct RowView<'a> {
+pub(crate) struct RowView<'a> {
     cache: &'a RowCache,
     generation: u64,
 }

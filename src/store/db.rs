@@ -265,7 +265,7 @@ impl<'a> Db<'a> {
 
     /// Runs `work` inside a savepoint: all of its writes land, or none do.
     /// Works inside or outside an enclosing transaction.
-    pub fn atomically<T, E: From<StoreError>>(
+    pub(crate) fn atomically<T, E: From<StoreError>>(
         &self,
         work: impl FnOnce(&Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
@@ -410,7 +410,7 @@ impl<'a> Db<'a> {
             .optional()?)
     }
 
-    pub fn upsert_space(
+    pub(crate) fn upsert_space(
         &self,
         id: &str,
         settings: &Value,
@@ -425,7 +425,7 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    pub fn delete_space(&self, id: &str, now: i64) -> Result<(), StoreError> {
+    pub(crate) fn delete_space(&self, id: &str, now: i64) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE spaces SET deleted = 1, updated = ?2 WHERE id = ?1",
             params![id, now],
@@ -502,7 +502,7 @@ impl<'a> Db<'a> {
     }
 
     /// Rewrites the editable fields of a proposal that has not started.
-    pub fn update_proposal(&self, p: &ProposalRow) -> Result<(), StoreError> {
+    pub(crate) fn update_proposal(&self, p: &ProposalRow) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE proposals SET ipfs = ?2, updated = ?3, type = ?4, title = ?5, body = ?6, discussion = ?7, choices = ?8,
                labels = ?9, plugins = ?10, privacy = ?11 WHERE id = ?1",
@@ -523,13 +523,13 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    pub fn delete_proposal(&self, id: &str) -> Result<(), StoreError> {
+    pub(crate) fn delete_proposal(&self, id: &str) -> Result<(), StoreError> {
         self.conn
             .execute("UPDATE proposals SET deleted = 1 WHERE id = ?1", [id])?;
         Ok(())
     }
 
-    pub fn flag_proposal(&self, id: &str) -> Result<(), StoreError> {
+    pub(crate) fn flag_proposal(&self, id: &str) -> Result<(), StoreError> {
         self.conn
             .execute("UPDATE proposals SET flagged = 1 WHERE id = ?1", [id])?;
         Ok(())
@@ -538,7 +538,7 @@ impl<'a> Db<'a> {
     // ---- votes
 
     /// The `(id, created)` of a voter's current vote, if any.
-    pub fn current_vote(
+    pub(crate) fn current_vote(
         &self,
         voter: &str,
         space: &str,
@@ -556,7 +556,7 @@ impl<'a> Db<'a> {
     }
 
     /// Whether a live proposal exists, without reading it.
-    pub fn proposal_exists(&self, id: &str) -> Result<bool, StoreError> {
+    pub(crate) fn proposal_exists(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn
             .prepare_cached("SELECT 1 FROM proposals WHERE id = ?1 AND deleted = 0")?
@@ -666,7 +666,7 @@ impl<'a> Db<'a> {
     }
 
     /// Stores a result; a `final` one is never replaced.
-    pub fn put_result(
+    pub(crate) fn put_result(
         &self,
         proposal: &str,
         result: &StoredResult,
@@ -725,7 +725,7 @@ impl<'a> Db<'a> {
             .exists(params![follower, space, network])?)
     }
 
-    pub fn follow_count(&self, follower: &str) -> Result<usize, StoreError> {
+    pub(crate) fn follow_count(&self, follower: &str) -> Result<usize, StoreError> {
         let count: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM follows WHERE follower = ?1",
             [follower],
@@ -734,7 +734,7 @@ impl<'a> Db<'a> {
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
-    pub fn put_follow(
+    pub(crate) fn put_follow(
         &self,
         id: &str,
         ipfs: &str,
@@ -750,7 +750,7 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    pub fn delete_follow(
+    pub(crate) fn delete_follow(
         &self,
         follower: &str,
         space: &str,
@@ -763,7 +763,7 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    pub fn put_subscription(
+    pub(crate) fn put_subscription(
         &self,
         id: &str,
         ipfs: &str,
@@ -778,7 +778,7 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    pub fn delete_subscription(&self, address: &str, space: &str) -> Result<(), StoreError> {
+    pub(crate) fn delete_subscription(&self, address: &str, space: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "DELETE FROM subscriptions WHERE address = ?1 AND space = ?2",
             params![address, space],
@@ -786,7 +786,7 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    pub fn put_profile(
+    pub(crate) fn put_profile(
         &self,
         id: &str,
         ipfs: &str,
@@ -802,7 +802,7 @@ impl<'a> Db<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn put_statement(
+    pub(crate) fn put_statement(
         &self,
         id: &str,
         ipfs: &str,

@@ -19,7 +19,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{LogHead, VoteMessage};
-pub use cache::{RowCache, RowView};
+pub(crate) use cache::{RowCache, RowView};
 pub use db::{Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow};
 pub use outbox::{DuePin, PinMismatch, PinRetry, PinStatus};
 

@@ -65,7 +65,7 @@ impl Db<'_> {
     }
 
     /// Up to `limit` pending blocks due at `now`, longest-waiting first.
-    pub fn pins_due(&self, now: i64, limit: usize) -> Result<Vec<DuePin>, StoreError> {
+    pub(crate) fn pins_due(&self, now: i64, limit: usize) -> Result<Vec<DuePin>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT b.cid, b.data, o.attempts FROM pin_outbox o JOIN blocks b ON b.seq = o.block
              WHERE o.state = 'pending' AND o.next_attempt <= ?1
@@ -87,7 +87,7 @@ impl Db<'_> {
     }
 
     /// Kubo holds and pins the block under the same CID.
-    pub fn pin_done(&self, cid: &str, now: i64) -> Result<(), StoreError> {
+    pub(crate) fn pin_done(&self, cid: &str, now: i64) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
                 "UPDATE pin_outbox SET state = 'pinned', attempts = attempts + 1, last_error = NULL, done = ?2
@@ -98,7 +98,12 @@ impl Db<'_> {
     }
 
     /// A push failed; the block stays pending until `next_attempt`.
-    pub fn pin_failed(&self, cid: &str, error: &str, next_attempt: i64) -> Result<(), StoreError> {
+    pub(crate) fn pin_failed(
+        &self,
+        cid: &str,
+        error: &str,
+        next_attempt: i64,
+    ) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
                 "UPDATE pin_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3
@@ -109,7 +114,7 @@ impl Db<'_> {
     }
 
     /// Kubo named the block `kubo_cid`: terminal, never retried.
-    pub fn pin_mismatch(
+    pub(crate) fn pin_mismatch(
         &self,
         cid: &str,
         kubo_cid: &str,

@@ -49,7 +49,7 @@ impl Default for Limits {
 }
 
 /// Everything `check` may look at for one message.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub db: &'a Db<'a>,
     /// Spaces and proposals read by earlier messages (`store::RowCache`).
     pub rows: &'a crate::store::RowView<'a>,
@@ -74,18 +74,18 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// A message field, but only if the schema signs it: legacy schemas leave
     /// some fields unsigned, and unsigned input is never trusted.
-    pub fn signed(&self, field: &str) -> Option<&Value> {
+    pub(crate) fn signed(&self, field: &str) -> Option<&Value> {
         self.schema.field(field).and(self.message.get(field))
     }
 
-    pub fn signed_str(&self, field: &str) -> Option<&str> {
+    pub(crate) fn signed_str(&self, field: &str) -> Option<&str> {
         self.signed(field).and_then(Value::as_str)
     }
 }
 
 /// The derived change a message makes, ready for the writer.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     Settings(space::SettingsChange),
     DeleteSpace { space: String, actor: Address },
     Proposal(Box<ProposalRow>),
@@ -103,7 +103,7 @@ pub enum Action {
 }
 
 /// Runs the read-side rules of a verified message.
-pub fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
+pub(crate) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
     match ctx.schema.kind {
         Kind::Settings => space::check_settings(ctx),
         Kind::DeleteSpace => space::check_delete(ctx),
@@ -127,7 +127,7 @@ pub fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
 }
 
 /// What the writer needs besides the action.
-pub struct Stamp<'a> {
+pub(crate) struct Stamp<'a> {
     pub id: &'a str,
     pub ipfs: &'a str,
     pub from: Address,
@@ -140,7 +140,7 @@ impl Action {
     /// Re-checks what may have changed since `check` and writes the rows.
     /// Whether writing this changes a space or a proposal row, which votes
     /// read through `store::RowCache`.
-    pub fn changes_spaces_or_proposals(&self) -> bool {
+    pub(crate) fn changes_spaces_or_proposals(&self) -> bool {
         matches!(
             self,
             Action::Settings(_)
@@ -152,7 +152,7 @@ impl Action {
         )
     }
 
-    pub fn apply(&self, db: &Db<'_>, stamp: &Stamp<'_>) -> Result<(), WriteError> {
+    pub(crate) fn apply(&self, db: &Db<'_>, stamp: &Stamp<'_>) -> Result<(), WriteError> {
         let from = stamp.from.to_string();
         match self {
             Action::Settings(change) => space::apply_settings(db, change, stamp),
