@@ -96,22 +96,9 @@ impl Reads {
         }
     }
 
-    /// `query` on a pooled connection, off the async workers.
+    /// `query` inside one read snapshot of a pooled connection, off the
+    /// async workers: an answer made of several reads is consistent.
     async fn run<T: Send + 'static>(
-        &self,
-        query: impl FnOnce(&Db<'_>) -> Result<T, ReadError> + Send + 'static,
-    ) -> Result<T, ReadError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let reader = store.reader()?;
-            query(&reader.db())
-        })
-        .await
-        .map_err(|err| ReadError::Task(err.to_string()))?
-    }
-
-    /// `query` inside one read snapshot, for answers made of several reads.
-    async fn run_snapshot<T: Send + 'static>(
         &self,
         query: impl FnOnce(&Db<'_>) -> Result<T, ReadError> + Send + 'static,
     ) -> Result<T, ReadError> {
@@ -128,7 +115,7 @@ impl Reads {
     /// A live space: its settings with `id`, `ipfs`, `controller`, `created`
     /// and `updated` added.
     pub async fn space(&self, id: String) -> Result<Value, ReadError> {
-        self.run_snapshot(move |db| {
+        self.run(move |db| {
             let space = db
                 .space(&id)?
                 .filter(|space| !space.deleted)
@@ -155,7 +142,7 @@ impl Reads {
         skip: u32,
     ) -> Result<Vec<ProposalView>, ReadError> {
         let proposals = self
-            .run_snapshot(move |db| {
+            .run(move |db| {
                 if db.space(&space)?.is_none_or(|s| s.deleted) {
                     return Err(ReadError::NotFound("space"));
                 }
@@ -184,7 +171,7 @@ impl Reads {
 
     /// A page of a proposal's current votes.
     pub async fn votes(&self, proposal: String, page: VotePage) -> Result<Vec<VoteRow>, ReadError> {
-        self.run_snapshot(move |db| {
+        self.run(move |db| {
             if db.proposal(&proposal)?.is_none() {
                 return Err(ReadError::NotFound("proposal"));
             }
@@ -194,7 +181,7 @@ impl Reads {
     }
 
     pub async fn message(&self, id: String) -> Result<MessageView, ReadError> {
-        self.run_snapshot(move |db| {
+        self.run(move |db| {
             let message = db.message(&id)?.ok_or(ReadError::NotFound("message"))?;
             let envelope = db
                 .block(&message.ipfs)?
@@ -213,7 +200,7 @@ impl Reads {
 
     /// A message's inclusion proof under the first pinned head covering it.
     pub async fn proof(&self, id: String) -> Result<Proof, ReadError> {
-        self.run_snapshot(move |db| {
+        self.run(move |db| {
             crate::message_log::prove(db, &id)?
                 .ok_or(ReadError::NotFound("message under a pinned log head"))
         })
@@ -230,7 +217,7 @@ impl Reads {
     pub async fn car(&self, cid: String) -> Result<Vec<u8>, ReadError> {
         let root = cid.clone();
         let blocks = self
-            .run_snapshot(move |db| match db.dag(&root) {
+            .run(move |db| match db.dag(&root) {
                 Err(StoreError::Dag(DagError::Missing(missing))) if missing == root => {
                     Err(ReadError::NotFound("block"))
                 }
@@ -267,7 +254,7 @@ impl Reads {
         addresses: Vec<Address>,
     ) -> Result<Vec<Vec<f64>>, ReadError> {
         let chains = self.chains.clone();
-        self.run_snapshot(move |db| {
+        self.run(move |db| {
             Ok(crate::power::scores(
                 db, &chains, &specs, &network, block, &addresses,
             )?)

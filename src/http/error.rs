@@ -76,3 +76,60 @@ impl ResponseError for ApiError {
         HttpResponse::build(status).json(json!({"error": kind, "error_description": description}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(err: ApiError) -> (u16, serde_json::Value) {
+        let response = err.error_response();
+        let status = response.status().as_u16();
+        let body = actix_web::rt::System::new()
+            .block_on(actix_web::body::to_bytes(response.into_body()))
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[test]
+    fn every_error_answers_in_snapshots_shape_and_internals_stay_inside() {
+        let cases = [
+            (
+                ApiError::Rejected(Rejection::UnknownSpace),
+                400,
+                "client_error",
+                "unknown space",
+            ),
+            (
+                ApiError::Rejected(Rejection::TooManyRequests),
+                429,
+                "client_error",
+                "too many requests, refer to https://docs.snapshot.org/tools/api/api-keys#limits",
+            ),
+            (
+                ApiError::from(ReadError::NotFound("proposal")),
+                404,
+                "client_error",
+                "proposal not found",
+            ),
+            (ApiError::TooLarge, 413, "client_error", "too large message"),
+            (
+                ApiError::from(IngestError::Write("disk I/O error at /var/lib".into())),
+                500,
+                "server_error",
+                "internal error",
+            ),
+            (
+                ApiError::from(IngestError::Rejected(Rejection::DuplicateMessage)),
+                400,
+                "client_error",
+                "duplicate message",
+            ),
+        ];
+        for (err, status, kind, description) in cases {
+            let (got_status, body) = answer(err);
+            assert_eq!(got_status, status, "{body}");
+            assert_eq!(body["error"], kind);
+            assert_eq!(body["error_description"], description);
+        }
+    }
+}
