@@ -7,9 +7,15 @@
 //! under `PRAGMA user_version`.
 
 mod audit;
+mod balances;
 mod cache;
 mod db;
+mod messages;
 mod outbox;
+mod proposals;
+mod social;
+mod spaces;
+mod votes;
 pub mod writer;
 
 use std::path::Path;
@@ -20,8 +26,12 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{LogHead, VoteMessage};
 pub(crate) use cache::{RowCache, RowView};
-pub use db::{Db, MessageRow, ProposalRow, SpaceRow, StoredResult, VoteOrder, VotePage, VoteRow};
+pub use db::Db;
+pub use messages::MessageRow;
 pub use outbox::{DuePin, PinMismatch, PinRetry, PinStatus};
+pub use proposals::{ProposalRow, StoredResult};
+pub use spaces::SpaceRow;
+pub use votes::{VoteOrder, VotePage, VoteRow};
 
 /// Storage failures. They surface to clients as `server_error`.
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +253,7 @@ mod tests {
             Some(("0x1".to_string(), 10))
         );
         // The voter's key is still unique: a revote replaces the old row.
-        let revote = db::VoteRow {
+        let revote = VoteRow {
             id: "0x2".into(),
             ipfs: "bafk2".into(),
             voter: "0xA".into(),

@@ -1,0 +1,123 @@
+//! Stored messages and their blocks: the message table with its log links, and the blocks table (every block is queued for pinning as it is stored).
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{Db, StoreError};
+
+/// A stored message as the hub's `messages` query shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageRow {
+    pub mci: i64,
+    pub id: String,
+    pub ipfs: String,
+    pub address: String,
+    pub version: String,
+    pub timestamp: i64,
+    pub space: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sig: String,
+    pub receipt: String,
+    pub received: i64,
+    /// This message's link in the append-only log (`crate::message_log`), set on insert.
+    pub log: String,
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        mci: row.get("mci")?,
+        id: row.get("id")?,
+        ipfs: row.get("ipfs")?,
+        address: row.get("address")?,
+        version: row.get("version")?,
+        timestamp: row.get("timestamp")?,
+        space: row.get("space")?,
+        kind: row.get("type")?,
+        sig: row.get("sig")?,
+        receipt: row.get("receipt")?,
+        received: row.get("received")?,
+        log: row.get("log")?,
+    })
+}
+
+impl Db<'_> {
+    pub fn message_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM messages WHERE id = ?1")?
+            .exists([id])?)
+    }
+
+    pub fn message(&self, id: &str) -> Result<Option<MessageRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT * FROM messages WHERE id = ?1")?
+            .query_row([id], message_from_row)
+            .optional()?)
+    }
+
+    /// Appends a message to the log; its `log` link is computed here from the
+    /// last stored message, so the chain follows commit order.
+    pub fn insert_message(&self, row: &MessageRow) -> Result<(), StoreError> {
+        let previous = self
+            .last_log()?
+            .map_or_else(|| crate::format::log::GENESIS.to_string(), |(_, log)| log);
+        let log = crate::format::log::link(&previous, &row.id, &row.ipfs);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO messages (id, ipfs, address, version, timestamp, space, type, sig, receipt, received, log)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                row.id, row.ipfs, row.address, row.version, row.timestamp, row.space, row.kind, row.sig, row.receipt,
+                row.received, log
+            ])?;
+        Ok(())
+    }
+
+    /// `(id, ipfs, log)` of every message in log order, for replaying the chain.
+    pub fn message_log(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, ipfs, log FROM messages ORDER BY mci ASC")?;
+        let rows = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn block(&self, cid: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT data FROM blocks WHERE cid = ?1")?
+            .query_row([cid], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Stores a block and queues it for pinning in the same transaction, so
+    /// the pin job is exactly as durable as the block (`outbox.rs`).
+    pub fn put_block(&self, cid: &str, data: &[u8]) -> Result<(), StoreError> {
+        let inserted = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO blocks (cid, data) VALUES (?1, ?2)")?
+            .execute(params![cid, data])?;
+        // A block stored before already has its pin job.
+        if inserted == 0 {
+            return Ok(());
+        }
+        self.enqueue_pin(self.conn.last_insert_rowid(), crate::clock::unix_ms())
+    }
+
+    /// Every block of the DAG under `root`, each checked against its CID
+    /// (`crate::ipld::dag`).
+    pub fn dag(&self, root: &str) -> Result<Vec<(cid::Cid, Vec<u8>)>, StoreError> {
+        crate::ipld::dag(root, |cid| self.block(cid))
+    }
+
+    pub fn message_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,183 @@
+//! Votes: each voter's current vote on a proposal, pages of them, and what counting reads.
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::db::json_column;
+use super::{Db, StoreError};
+use crate::tally::outcome::CountedVote;
+
+/// A voter's current vote on a proposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteRow {
+    pub id: String,
+    pub ipfs: String,
+    pub voter: String,
+    pub created: i64,
+    pub space: String,
+    pub proposal: String,
+    pub choice: Value,
+    pub reason: String,
+    pub app: String,
+    pub metadata: Value,
+    pub vp: f64,
+    pub vp_by_strategy: Vec<f64>,
+    pub vp_state: String,
+}
+
+/// Sort key of a vote listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOrder {
+    Created,
+    Vp,
+}
+
+/// One page of a proposal's votes, in the hub's conventions.
+#[derive(Debug, Clone)]
+pub struct VotePage {
+    pub first: u32,
+    pub skip: u32,
+    pub order: VoteOrder,
+    pub descending: bool,
+    pub created_gte: Option<i64>,
+    pub created_lt: Option<i64>,
+}
+
+fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<VoteRow> {
+    let vp_by_strategy = json_column(row, "vp_by_strategy")?;
+    Ok(VoteRow {
+        id: row.get("id")?,
+        ipfs: row.get("ipfs")?,
+        voter: row.get("voter")?,
+        created: row.get("created")?,
+        space: row.get("space")?,
+        proposal: row.get("proposal")?,
+        choice: json_column(row, "choice")?,
+        reason: row.get("reason")?,
+        app: row.get("app")?,
+        metadata: json_column(row, "metadata")?,
+        vp: row.get("vp")?,
+        vp_by_strategy: vp_by_strategy
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default(),
+        vp_state: row.get("vp_state")?,
+    })
+}
+
+impl Db<'_> {
+    /// The `(id, created)` of a voter's current vote, if any.
+    pub(crate) fn current_vote(
+        &self,
+        voter: &str,
+        space: &str,
+        proposal: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, created FROM votes WHERE voter = ?1 AND space = ?2 AND proposal = ?3",
+            )?
+            .query_row(params![voter, space, proposal], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// Whether a live proposal exists, without reading it.
+    pub(crate) fn proposal_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM proposals WHERE id = ?1 AND deleted = 0")?
+            .exists([id])?)
+    }
+
+    /// Inserts a first vote or replaces the voter's earlier one; a first vote
+    /// also counts towards the proposal's `votes`; every write bumps its `vote_changes`.
+    pub fn put_vote(&self, v: &VoteRow, replaces: bool) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO votes (id, ipfs, voter, created, space, proposal, choice, reason, app, metadata, vp,
+                   vp_by_strategy, vp_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT(voter, space, proposal) DO UPDATE SET id = excluded.id, ipfs = excluded.ipfs,
+                   created = excluded.created, choice = excluded.choice, reason = excluded.reason, app = excluded.app,
+                   metadata = excluded.metadata, vp = excluded.vp, vp_by_strategy = excluded.vp_by_strategy,
+                   vp_state = excluded.vp_state",
+            )?
+            .execute(params![
+                v.id,
+                v.ipfs,
+                v.voter,
+                v.created,
+                v.space,
+                v.proposal,
+                v.choice.to_string(),
+                v.reason,
+                v.app,
+                v.metadata.to_string(),
+                v.vp,
+                serde_json::to_string(&v.vp_by_strategy)?,
+                v.vp_state
+            ])?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO proposal_counts (proposal, votes, vote_changes) VALUES (?1, ?2, 1)
+                 ON CONFLICT(proposal) DO UPDATE SET votes = votes + excluded.votes,
+                   vote_changes = vote_changes + 1",
+            )?
+            .execute(params![&v.proposal, if replaces { 0 } else { 1 }])?;
+        Ok(())
+    }
+
+    /// A page of a proposal's votes; ties are broken by id ascending.
+    pub fn votes(&self, proposal: &str, page: &VotePage) -> Result<Vec<VoteRow>, StoreError> {
+        let column = match page.order {
+            VoteOrder::Created => "created",
+            VoteOrder::Vp => "vp",
+        };
+        let direction = if page.descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT * FROM votes WHERE proposal = ?1 AND (?2 IS NULL OR created >= ?2) AND (?3 IS NULL OR created < ?3)
+             ORDER BY {column} {direction}, id ASC LIMIT ?4 OFFSET ?5"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(
+                params![
+                    proposal,
+                    page.created_gte,
+                    page.created_lt,
+                    page.first,
+                    page.skip
+                ],
+                vote_from_row,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every current vote of a proposal, in (created, id) order.
+    pub fn counted_votes(&self, proposal: &str) -> Result<Vec<CountedVote>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT choice, vp, vp_by_strategy FROM votes WHERE proposal = ?1 ORDER BY created ASC, id ASC",
+        )?;
+        let rows = statement
+            .query_map([proposal], |row| {
+                let choice: String = row.get(0)?;
+                let by_strategy: String = row.get(2)?;
+                Ok((choice, row.get::<_, f64>(1)?, by_strategy))
+            })?
+            .map(|row| {
+                let (choice, vp, by_strategy) = row?;
+                Ok(CountedVote {
+                    choice: serde_json::from_str(&choice)?,
+                    vp,
+                    vp_by_strategy: serde_json::from_str(&by_strategy)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(rows)
+    }
+}
