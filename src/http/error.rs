@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::ingest::IngestError;
 use crate::protocol::rejection::Rejection;
 use crate::reads::ReadError;
+use crate::store::StoreError;
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,10 @@ pub enum ApiError {
     TooLarge,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Stored bytes that no longer match their CID: said plainly, since a
+    /// client must not take them for the signed ones.
+    #[error("stored block {0} is corrupt: its bytes do not hash to its CID")]
+    Corrupt(String),
     /// Anything else: logged, answered as `internal error`.
     #[error("internal error: {0}")]
     Internal(String),
@@ -33,6 +38,7 @@ impl From<ReadError> for ApiError {
     fn from(err: ReadError) -> Self {
         match err {
             ReadError::NotFound(what) => ApiError::NotFound(what),
+            ReadError::Store(StoreError::CorruptBlock(cid)) => ApiError::Corrupt(cid),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -55,6 +61,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

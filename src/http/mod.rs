@@ -11,7 +11,7 @@ use std::net::{IpAddr, TcpListener};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::ingest::Ingestor;
@@ -42,9 +42,18 @@ impl AppState {
     }
 }
 
-/// Registers every route.
+/// Registers every route. Extractor failures (a query string or path that
+/// does not parse) answer in Snapshot's error shape like everything else.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest(format!("invalid query string: {err}")).into()
+        }))
+        .app_data(
+            web::PathConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest(format!("invalid path: {err}")).into()
+            }),
+        )
         .route("/", web::get().to(read::info))
         .route("/", web::post().to(ingest::post))
         .route("/api/msg", web::post().to(ingest::post))
@@ -66,6 +75,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/ipfs/{cid}", web::get().to(read::block));
 }
 
+/// Any other path or method: a 404 in Snapshot's shape.
+async fn no_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("route"))
+}
+
 /// Runs `work` on the runtime the server needs (actix's `System`: a tokio
 /// runtime on which `tokio::spawn` works too), until it ends.
 pub fn run<F: std::future::Future>(work: F) -> F::Output {
@@ -79,9 +93,14 @@ pub fn start(
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
-    let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
-        .workers(workers.max(1))
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(routes)
+            .default_service(web::to(no_route))
+    })
+    .workers(workers.max(1))
+    .listen(listener)?
+    .run();
     Ok(server)
 }

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use votehub_strategies::StrategySpec;
+use votehub_strategies::{StrategyError, StrategySpec};
 
 use super::error::ApiError;
 use super::AppState;
@@ -113,7 +113,8 @@ fn parse_request(params: &ScoreParams) -> Result<(Vec<StrategySpec>, Vec<Address
     Ok((specs, addresses, block))
 }
 
-/// Runs the strategies; any failure is the score API's 500.
+/// Runs the strategies: parameters a strategy refuses are the caller's
+/// fault (400), anything else the score API's 500.
 async fn score(
     state: &web::Data<AppState>,
     specs: Vec<StrategySpec>,
@@ -126,23 +127,34 @@ async fn score(
         .scores(specs, network, block, addresses)
         .await
         .map_err(|err: ReadError| RpcError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
+            status: match &err {
+                ReadError::Strategy(StrategyError::Params { .. } | StrategyError::Unknown(_)) => {
+                    StatusCode::BAD_REQUEST
+                }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             data: err.to_string(),
         })
 }
 
 /// `POST /api/scores` with `{params: {space, network, snapshot, strategies, addresses}}`.
-pub async fn post_scores(state: web::Data<AppState>, body: web::Json<Value>) -> HttpResponse {
+/// Any body is read here, so that one that is not JSON still gets the score
+/// API's JSON-RPC error; replies echo the request's `id`.
+pub async fn post_scores(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return RpcError::bad("invalid request: the body is not JSON").reply(&Value::Null);
+    };
+    let id = body.get("id").cloned().unwrap_or(Value::Null);
     let params = match body
         .get("params")
         .map(|p| serde_json::from_value::<ScoreParams>(p.clone()))
     {
         Some(Ok(params)) => params,
-        _ => return RpcError::bad("invalid params").reply(&Value::Null),
+        _ => return RpcError::bad("invalid params").reply(&id),
     };
     let (specs, addresses, block) = match parse_request(&params) {
         Ok(parsed) => parsed,
-        Err(err) => return err.reply(&Value::Null),
+        Err(err) => return err.reply(&id),
     };
     match score(
         &state,
@@ -167,10 +179,10 @@ pub async fn post_scores(state: web::Data<AppState>, body: web::Json<Value>) -> 
                 })
                 .collect();
             HttpResponse::Ok().json(json!({
-                "jsonrpc": "2.0", "result": {"state": "final", "scores": scores}, "id": null, "cache": false
+                "jsonrpc": "2.0", "result": {"state": "final", "scores": scores}, "id": id, "cache": false
             }))
         }
-        Err(err) => err.reply(&Value::Null),
+        Err(err) => err.reply(&id),
     }
 }
 

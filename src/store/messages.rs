@@ -87,7 +87,24 @@ impl Db<'_> {
         Ok(rows)
     }
 
+    /// The bytes stored under `cid`, checked against it: bytes changed on
+    /// disk behind SQLite's back are never handed out (`CorruptBlock`).
     pub fn block(&self, cid: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(bytes) = self.raw_block(cid)? else {
+            return Ok(None);
+        };
+        let intact =
+            cid::Cid::try_from(cid).is_ok_and(|parsed| crate::ipld::matches(&parsed, &bytes));
+        if !intact {
+            tracing::error!(%cid, "a stored block does not hash to its CID: the database file was changed");
+            return Err(StoreError::CorruptBlock(cid.to_string()));
+        }
+        Ok(Some(bytes))
+    }
+
+    /// The bytes stored under `cid`, unchecked (the store's own tests keep
+    /// stand-in bytes under made-up keys).
+    pub(crate) fn raw_block(&self, cid: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .conn
             .prepare_cached("SELECT data FROM blocks WHERE cid = ?1")?

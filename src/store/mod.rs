@@ -46,6 +46,9 @@ pub enum StoreError {
     Thread(String),
     #[error(transparent)]
     Dag(#[from] crate::ipld::DagError),
+    /// A stored block's bytes no longer hash to its CID.
+    #[error("stored block {0} does not hash to its CID")]
+    CorruptBlock(String),
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -195,9 +198,9 @@ mod tests {
             Err(StoreError::Thread("refused".into()))
         });
         assert!(failed.is_err());
-        assert_eq!(db.block("a").unwrap(), None);
+        assert_eq!(db.raw_block("a").unwrap(), None);
         db.atomically(|db| db.put_block("b", b"2")).unwrap();
-        assert_eq!(db.block("b").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(db.raw_block("b").unwrap(), Some(b"2".to_vec()));
     }
 
     #[test]
@@ -238,7 +241,7 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let conn = store.write_connection().unwrap();
         let db = Db::new(&conn);
-        assert_eq!(db.block("old").unwrap(), Some(vec![1]));
+        assert_eq!(db.raw_block("old").unwrap(), Some(vec![1]));
         // Pin jobs keep their state: the pinned block is not pushed again.
         let due: Vec<String> = db
             .pins_due(10, 10)

@@ -158,7 +158,8 @@ impl Db<'_> {
         Ok(rows)
     }
 
-    /// Every current vote of a proposal, in (created, id) order.
+    /// Every current vote of a proposal, in the canonical counting order
+    /// (`tally::outcome::in_counting_order`: signed time, then id).
     pub fn counted_votes(&self, proposal: &str) -> Result<Vec<CountedVote>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT choice, vp, vp_by_strategy FROM votes WHERE proposal = ?1 ORDER BY created ASC, id ASC",

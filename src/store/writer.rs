@@ -605,7 +605,7 @@ mod tests {
         });
         let reader = store.reader().unwrap();
         for (i, outcome) in outcomes {
-            let stored = reader.db().block(&format!("c{i}")).unwrap();
+            let stored = reader.db().raw_block(&format!("c{i}")).unwrap();
             if i % 7 == 0 {
                 assert_eq!(
                     outcome,
@@ -699,7 +699,7 @@ mod tests {
         let db = Db::new(&conn);
         let stored: Vec<bool> = ["a", "b", "c", "d"]
             .iter()
-            .map(|cid| db.block(cid).unwrap().is_some())
+            .map(|cid| db.raw_block(cid).unwrap().is_some())
             .collect();
         assert_eq!(stored, [false, false, true, false]);
     }

@@ -16,6 +16,26 @@ pub struct CountedVote {
     pub vp_by_strategy: Vec<f64>,
 }
 
+/// A counted vote with its place in the canonical counting order.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// The signed `timestamp` of the vote message.
+    pub timestamp: i64,
+    /// The message id (`0x` + 64 lowercase hex).
+    pub id: String,
+    pub vote: CountedVote,
+}
+
+/// Puts votes in the canonical counting order: by signed timestamp, then by
+/// id (bytewise), both ascending. Float sums run in input order, so every
+/// count of a proposal (the store's `counted_votes`, which sorts the same way
+/// in SQL, and the verifier) must feed its votes in this order for results to
+/// agree to the bit.
+pub fn in_counting_order(mut votes: Vec<Placed>) -> Vec<CountedVote> {
+    votes.sort_by(|a, b| (a.timestamp, a.id.as_str()).cmp(&(b.timestamp, b.id.as_str())));
+    votes.into_iter().map(|placed| placed.vote).collect()
+}
+
 /// What a result needs of its proposal.
 #[derive(Debug, Clone, Copy)]
 pub struct Terms<'a> {
@@ -277,5 +297,21 @@ mod tests {
             compute(&p, &votes, false, 50, 0).to_json(),
             compute(&p, &reversed, false, 50, 0).to_json()
         );
+    }
+
+    #[test]
+    fn the_counting_order_is_signed_time_then_id_whatever_the_input_order() {
+        let placed = |timestamp: i64, id: &str, vp: f64| Placed {
+            timestamp,
+            id: id.to_string(),
+            vote: vote(id, json!(1), vp),
+        };
+        let ordered = in_counting_order(vec![
+            placed(20, "0x01", 3.0),
+            placed(10, "0xff", 2.0),
+            placed(10, "0x0a", 1.0),
+        ]);
+        let powers: Vec<f64> = ordered.iter().map(|v| v.vp).collect();
+        assert_eq!(powers, [1.0, 2.0, 3.0]);
     }
 }

@@ -29,12 +29,14 @@ pub(super) fn check_relayer(
     match (signer, claimed) {
         (Some(signer), Some(claimed)) if signer == claimed => {
             report.signatures += 1;
-            if let Some(expected) = options.relayer {
-                if expected != signer {
-                    report.problems.push(format!(
-                        "the bundle is signed by relayer {signer}, not by the expected {expected}"
-                    ));
-                }
+            match options.relayer {
+                Some(expected) if expected != signer => report.problems.push(format!(
+                    "the bundle is signed by relayer {signer}, not by the expected {expected}"
+                )),
+                Some(_) => {}
+                None => report.notes.push(format!(
+                    "the relayer {signer} was not pinned (--relayer): the checks prove the bundle consistent, not who vouches for it; a forgery re-signed with any key would pass them, so compare {signer} with a relayer address you hold from elsewhere"
+                )),
             }
         }
         (signer, _) => report.problems.push(format!(

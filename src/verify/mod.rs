@@ -25,7 +25,7 @@ use crate::format::bundle::{Body, Chunk, Entry, FrozenProposal, Root, BODY_FORMA
 use crate::ipld::source::BlockSource;
 use crate::ipld::Link;
 use crate::protocol::signature::Address;
-use crate::tally::outcome::{self, CountedVote};
+use crate::tally::outcome::{self, CountedVote, Placed};
 use crate::tally::VotingType;
 
 use blocks::{fetch, fetch_typed};
@@ -218,8 +218,8 @@ fn run(
     lap(report, "votes, voting power and sources");
     votes::check_order(&entries, &checked, report);
 
-    // The recount.
-    let counted: Vec<CountedVote> = entries
+    // The recount, in the canonical counting order.
+    let counted: Vec<Placed> = entries
         .iter()
         .zip(checked)
         .zip(powers)
@@ -231,13 +231,19 @@ fn run(
                     entry.vp_by_strategy.clone().unwrap_or_default(),
                 )
             });
-            Some(CountedVote {
-                choice: checked?.choice,
-                vp,
-                vp_by_strategy,
+            let checked = checked?;
+            Some(Placed {
+                timestamp: checked.timestamp,
+                id: entry.id.to_lowercase(),
+                vote: CountedVote {
+                    choice: checked.choice,
+                    vp,
+                    vp_by_strategy,
+                },
             })
         })
         .collect();
+    let counted = outcome::in_counting_order(counted);
     let recount = outcome::compute(&ctx.proposal.terms(), &counted, hide_abstain, i64::MAX, 0);
     let recount: Value = serde_json::from_str(&recount.to_json()).map_err(|err| err.to_string())?;
     compare_results(&body.result, &recount, report);

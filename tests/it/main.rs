@@ -24,5 +24,9 @@ mod fake_kubo;
 mod kubo;
 // Audit bundles, `votehub verify`, tampering, log heads and inclusion proofs.
 mod audit;
+// Stored bytes are checked against their CIDs before they are served.
+mod integrity;
+// Every error of every route in its protocol's shape.
+mod shapes;
 // The bundle and log-head formats, byte for byte, from a fixed store.
 mod golden;
