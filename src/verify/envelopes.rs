@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::blocks::fetch;
 use super::{AliasLink, Options, Report};
@@ -13,9 +13,9 @@ use crate::format::bundle::{statement, Body, FrozenProposal, Root};
 use crate::ipld::source::BlockSource;
 use crate::ipld::Link;
 use crate::protocol::envelope::Envelope;
-use crate::protocol::settings::{frozen_strategies, hides_abstain};
+use crate::protocol::settings as protocol_settings;
 use crate::protocol::signature::{self, Address};
-use crate::protocol::typed_data::{self, Kind};
+use crate::protocol::typed_data::{self, Kind, Schema};
 
 pub(super) fn check_relayer(
     root: &Root,
@@ -48,14 +48,14 @@ pub(super) fn check_relayer(
 }
 
 /// A stored message re-checked: digest equals its hash, signature its signer.
-/// Returns the envelope, its kind and its digest.
+/// Returns the envelope, its schema and its digest.
 pub(super) fn check_envelope(
     source: &dyn BlockSource,
     cid: &str,
     what: &str,
     network: &str,
     chains: Option<&Chains>,
-) -> Result<(Envelope, Kind, String), String> {
+) -> Result<(Envelope, &'static Schema, String), String> {
     let bytes = fetch(source, cid, what)?;
     let (envelope, hash) =
         Envelope::parse_pinned(&bytes).map_err(|err| format!("{what} ({cid}): {err}"))?;
@@ -73,10 +73,10 @@ pub(super) fn check_envelope(
         .map_err(|err| format!("{what} ({cid}): {err}"))?;
     let signer = envelope.address();
     match signature::recover(&digest, &sig) {
-        Ok(recovered) if recovered == signer => Ok((envelope, schema.kind, id)),
+        Ok(recovered) if recovered == signer => Ok((envelope, schema, id)),
         recovered => match chains {
             Some(chains) => match chains.is_valid_signature(network, signer, &digest, &sig) {
-                Ok(true) => Ok((envelope, schema.kind, id)),
+                Ok(true) => Ok((envelope, schema, id)),
                 Ok(false) => Err(format!(
                     "{what} {id}: the signature is not {signer}'s (neither ECDSA nor its contract wallet accepts it)"
                 )),
@@ -90,24 +90,48 @@ pub(super) fn check_envelope(
     }
 }
 
+/// A signed message with the schema it was signed with, so that only signed
+/// fields are read (legacy schemas leave some unsigned).
+struct Signed {
+    envelope: Envelope,
+    schema: &'static Schema,
+}
+
+impl Signed {
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.schema
+            .field(name)
+            .and(self.envelope.message().get(name))
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.field(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// Re-derives every frozen field of the proposal from what was signed: the
+/// proposal message, its updates, and the space's settings at creation
+/// (`settings`, already checked); each field that differs is a problem.
 pub(super) fn check_proposal(
     source: &dyn BlockSource,
     body: &Body,
     proposal: &FrozenProposal,
+    settings: Option<&Value>,
     chains: Option<&Chains>,
     report: &mut Report,
 ) {
-    let mut latest: Option<Value> = None;
-    let mut first: Option<Value> = None;
+    let mut signed = Vec::new();
     for (index, link) in body.proposal.envelopes.iter().enumerate() {
         let what = if index == 0 {
             "the signed proposal".to_string()
         } else {
             format!("proposal update {index}")
         };
-        let checked = check_envelope(source, &link.cid, &what, &proposal.network, chains);
-        match checked {
-            Ok((envelope, kind, id)) => {
+        match check_envelope(source, &link.cid, &what, &proposal.network, chains) {
+            Ok((envelope, schema, id)) => {
                 report.blocks += 1;
                 report.signatures += 1;
                 let expected = if index == 0 {
@@ -119,7 +143,7 @@ pub(super) fn check_proposal(
                     || envelope
                         .message_str("proposal")
                         .is_some_and(|p| p.eq_ignore_ascii_case(&proposal.id));
-                if kind != expected || !names_it {
+                if schema.kind != expected || !names_it {
                     report.problems.push(format!(
                         "{what} is not a {} of proposal {}",
                         expected.as_str(),
@@ -127,57 +151,99 @@ pub(super) fn check_proposal(
                     ));
                     continue;
                 }
-                let message = Value::Object(envelope.message().clone());
-                if index == 0 {
-                    first = Some(message.clone());
-                }
-                latest = Some(message);
+                signed.push(Signed { envelope, schema });
             }
             Err(problem) => report.problems.push(problem),
         }
     }
-    let (Some(first), Some(latest)) = (first, latest) else {
+    let (Some(first), Some(latest)) = (signed.first(), signed.last()) else {
         report
             .problems
             .push("the bundle has no signed proposal".into());
         return;
     };
-    let differs = |field: &str, signed: Value, frozen: Value| {
-        (signed != frozen).then(|| {
-            format!("the signed proposal says {field} {signed}, the bundle froze {frozen}")
-        })
-    };
-    let problems = [
-        differs("start", first["start"].clone(), proposal.start.into()),
-        differs("end", first["end"].clone(), proposal.end.into()),
-        differs(
+    let mut expected = vec![
+        ("id", json!(proposal.id)),
+        ("author", json!(first.envelope.from().to_string())),
+        ("created", json!(first.envelope.timestamp() as i64)),
+        (
+            "updated",
+            json!((signed.len() > 1).then(|| latest.envelope.timestamp() as i64)),
+        ),
+        ("space", json!(first.text("space"))),
+        (
+            "start",
+            first.field("start").cloned().unwrap_or(Value::Null),
+        ),
+        ("end", first.field("end").cloned().unwrap_or(Value::Null)),
+        (
             "snapshot",
-            first["snapshot"].clone(),
-            proposal.snapshot.into(),
+            first.field("snapshot").cloned().unwrap_or(Value::Null),
         ),
-        differs(
+        ("app", json!(first.text("app"))),
+        ("type", json!(latest.text("type"))),
+        ("title", json!(latest.text("title"))),
+        ("body", json!(latest.text("body"))),
+        ("discussion", json!(latest.text("discussion"))),
+        (
             "choices",
-            latest["choices"].clone(),
-            serde_json::json!(proposal.choices),
+            latest.field("choices").cloned().unwrap_or(Value::Null),
         ),
-        differs(
-            "title",
-            latest["title"].clone(),
-            proposal.title.clone().into(),
+        (
+            "labels",
+            latest.field("labels").cloned().unwrap_or_else(|| json!([])),
+        ),
+        (
+            "plugins",
+            match latest.text("plugins").as_str() {
+                "" => json!({}),
+                text => serde_json::from_str(text).unwrap_or(Value::Null),
+            },
         ),
     ];
-    report.problems.extend(problems.into_iter().flatten());
+    match settings {
+        Some(settings) => {
+            let network = protocol_settings::network(settings);
+            let (quorum, quorum_type) = protocol_settings::quorum(settings);
+            let privacy = protocol_settings::privacy_for(settings, &latest.text("privacy"))
+                .unwrap_or_else(|refusal| format!("(refused: {refusal})"));
+            expected.extend([
+                (
+                    "strategies",
+                    protocol_settings::frozen_strategies(settings, &network),
+                ),
+                ("network", json!(network)),
+                ("symbol", json!(protocol_settings::symbol(settings))),
+                ("validation", protocol_settings::vote_validation(settings)),
+                ("quorum", json!(quorum)),
+                ("quorumType", json!(quorum_type)),
+                ("privacy", json!(privacy)),
+            ]);
+        }
+        None => report.notes.push(
+            "without the space's settings at creation, the frozen network, symbol, strategies, validation, quorum, quorum type and privacy are unverified".into(),
+        ),
+    }
+    let frozen = serde_json::to_value(proposal).unwrap_or(Value::Null);
+    for (field, derived) in expected {
+        let stored = frozen.get(field).cloned().unwrap_or(Value::Null);
+        if stored != derived {
+            report.problems.push(format!(
+                "the frozen proposal says {field} {stored}, the signed messages give {derived}"
+            ));
+        }
+    }
 }
 
-/// Checks the settings in force at creation against the frozen strategies;
-/// returns `hideAbstain` of the settings in force at close.
+/// The signed settings in force at the proposal's creation, and
+/// `hideAbstain` of those in force at its close.
 pub(super) fn check_settings(
     source: &dyn BlockSource,
     body: &Body,
     proposal: &FrozenProposal,
     chains: Option<&Chains>,
     report: &mut Report,
-) -> bool {
+) -> (Option<Value>, bool) {
     let read = |field: &str, link: &Option<Link>, report: &mut Report| -> Option<Value> {
         let what = format!("space settings ({field})");
         let checked = link
@@ -185,7 +251,7 @@ pub(super) fn check_settings(
             .ok_or_else(|| format!("{what} is not a link"))
             .and_then(|link| check_envelope(source, &link.cid, &what, &proposal.network, chains));
         match checked {
-            Ok((envelope, Kind::Settings, _)) => {
+            Ok((envelope, schema, _)) if schema.kind == Kind::Settings => {
                 report.blocks += 1;
                 report.signatures += 1;
                 let settings = envelope
@@ -210,22 +276,10 @@ pub(super) fn check_settings(
             }
         }
     };
-    if let Some(settings) = read("settings", &body.space.settings, report) {
-        let network = settings["network"].as_str().unwrap_or("1");
-        if network != proposal.network {
-            report.problems.push(format!(
-                "the space's signed settings name network {network}, the bundle froze {}",
-                proposal.network
-            ));
-        }
-        if frozen_strategies(&settings, network) != proposal.strategies {
-            report.problems.push(
-                "the frozen strategies differ from the space's signed settings at the proposal's creation".into(),
-            );
-        }
-    }
-    read("settings_at_close", &body.space.settings_at_close, report)
-        .is_some_and(|settings| hides_abstain(&settings))
+    let at_creation = read("settings", &body.space.settings, report);
+    let hide_abstain = read("settings_at_close", &body.space.settings_at_close, report)
+        .is_some_and(|settings| protocol_settings::hides_abstain(&settings));
+    (at_creation, hide_abstain)
 }
 
 pub(super) fn read_aliases(
@@ -239,7 +293,7 @@ pub(super) fn read_aliases(
     for link in &body.aliases {
         let checked = check_envelope(source, &link.cid, "alias message", network, chains);
         match checked {
-            Ok((envelope, Kind::Alias, _)) => {
+            Ok((envelope, schema, _)) if schema.kind == Kind::Alias => {
                 report.blocks += 1;
                 report.signatures += 1;
                 if let Some(alias) = envelope

@@ -137,8 +137,16 @@ fn run(
         .rpc
         .as_ref()
         .map(|url| Chains::new(HashMap::from([(proposal.network.clone(), url.clone())])));
-    envelopes::check_proposal(source, &body, &proposal, chains.as_ref(), report);
-    let hide_abstain = envelopes::check_settings(source, &body, &proposal, chains.as_ref(), report);
+    let (settings, hide_abstain) =
+        envelopes::check_settings(source, &body, &proposal, chains.as_ref(), report);
+    envelopes::check_proposal(
+        source,
+        &body,
+        &proposal,
+        settings.as_ref(),
+        chains.as_ref(),
+        report,
+    );
     let aliases = envelopes::read_aliases(source, &body, chains.as_ref(), report);
 
     let mut clock = std::time::Instant::now();

@@ -59,13 +59,14 @@ fn check_vote(ctx: &Context<'_>, index: usize, entry: &Entry) -> Result<Checked,
     let what = format!("vote {index} ({})", entry.id);
     let proposal = &ctx.proposal;
     let cid = entry.envelope.cid.as_str();
-    let (envelope, kind, id) = check_envelope(
+    let (envelope, schema, id) = check_envelope(
         ctx.source,
         cid,
         &what,
         &proposal.network,
         ctx.chains.as_ref(),
     )?;
+    let kind = schema.kind;
     if !id.eq_ignore_ascii_case(&entry.id) {
         return Err(format!("{what}: its envelope is message {id}"));
     }

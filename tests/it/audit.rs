@@ -627,3 +627,47 @@ fn fractional_powers_arriving_out_of_order_still_verify_for_every_voting_type() 
         assert_eq!(report.counted, VOTERS as usize, "{kind}");
     }
 }
+
+/// The frozen proposal is re-derived from the signed proposal and settings,
+/// never taken on trust: a forger who raises the quorum or changes the voting
+/// type, recomputes the result to match and re-signs the root is caught.
+#[test]
+fn frozen_fields_are_rederived_from_the_signed_messages() {
+    let (app, _proposal, root) = closed_proposal();
+    let pristine = blocks(&app, &root);
+    let report = verify(&pristine, &root, &options());
+    assert!(report.ok(), "{}", report.render());
+
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, body, _| {
+        body["proposal"]["frozen"]["quorum"] = json!(1e12);
+        body["result"]["quorum"] = json!(1e12);
+        body["result"]["outcome"] = json!("failed");
+    });
+    assert_caught(
+        &verify(&blocks, &forged, &options()),
+        "the frozen proposal says quorum 1000000000000.0, the signed messages give 0.0",
+    );
+
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, body, _| {
+        body["proposal"]["frozen"]["type"] = json!("single-choice");
+        let result = body["result"].as_object_mut().unwrap();
+        result.insert("type".into(), json!("single-choice"));
+        result.remove("outcome");
+        let total = result["scores_total"].clone();
+        result.insert("quorum_votes".into(), total);
+    });
+    let report = verify(&blocks, &forged, &options());
+    // The forged result is consistent with the forged type: only the
+    // derivation from the signed proposal catches it.
+    assert!(
+        !report.problems.iter().any(|p| p.starts_with("result ")),
+        "{:?}",
+        report.problems
+    );
+    assert_caught(
+        &report,
+        "the frozen proposal says type \"single-choice\", the signed messages give \"basic\"",
+    );
+}

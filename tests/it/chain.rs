@@ -771,7 +771,10 @@ fn verify_re_reads_chain_inputs_at_the_snapshot_block_with_rpc() {
     assert!(offline.ok(), "{}", offline.render());
     assert_eq!(offline.inputs_from_chain, 0);
     assert!(
-        offline.notes.iter().any(|note| note.contains("pass --rpc URL")),
+        offline
+            .notes
+            .iter()
+            .any(|note| note.contains("pass --rpc URL")),
         "{:?}",
         offline.notes
     );

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{js_len, listed, schema_len, Action, Context};
 use crate::power;
 use crate::protocol::rejection::Rejection;
-use crate::protocol::settings::frozen_strategies;
+use crate::protocol::settings;
 use crate::store::{ProposalRow, SpaceRow};
 use crate::tally::outcome::ScoresState;
 use crate::tally::VotingType;
@@ -109,26 +109,7 @@ fn live_space(ctx: &Context<'_>) -> Result<SpaceRow, IngestError> {
 }
 
 fn voting(space: &SpaceRow, key: &str) -> Option<Value> {
-    space
-        .settings
-        .get("voting")
-        .and_then(|v| v.get(key))
-        .filter(|v| !v.is_null())
-        .cloned()
-}
-
-/// The privacy a proposal gets: the space's unless it lets proposals choose.
-fn privacy_for(space: &SpaceRow, requested: &str) -> Result<String, Rejection> {
-    let space_privacy = voting(space, "privacy")
-        .and_then(|p| p.as_str().map(String::from))
-        .unwrap_or_else(|| "any".into());
-    if space_privacy == "any" {
-        return Ok(requested.to_string());
-    }
-    if !requested.is_empty() && requested != space_privacy {
-        return Err(Rejection::PrivacyNotAllowed);
-    }
-    Ok(space_privacy)
+    settings::voting(&space.settings, key).cloned()
 }
 
 fn is_author_role(space: &SpaceRow, ctx: &Context<'_>) -> bool {
@@ -186,7 +167,7 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, IngestError> {
             return Err(Rejection::InvalidVotingType.into());
         }
     }
-    let privacy = privacy_for(&space, &payload.privacy)?;
+    let privacy = settings::privacy_for(&space.settings, &payload.privacy)?;
     let member = is_author_role(&space, ctx);
     let filters = space.settings.get("filters");
     if filters
@@ -206,15 +187,8 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, IngestError> {
     if payload.choices.len() > ctx.limits.choices {
         return Err(Rejection::TooManyChoices(ctx.limits.choices).into());
     }
-    let settings = &space.settings;
-    let network = settings
-        .get("network")
-        .and_then(Value::as_str)
-        .unwrap_or("1")
-        .to_string();
-    let quorum = voting(&space, "quorum")
-        .and_then(|q| q.as_f64())
-        .unwrap_or(0.0);
+    let network = settings::network(&space.settings);
+    let (quorum, quorum_type) = settings::quorum(&space.settings);
     Ok(Action::Proposal(Box::new(ProposalRow {
         id: ctx.id.to_string(),
         ipfs: ctx.ipfs.to_string(),
@@ -222,18 +196,11 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, IngestError> {
         created: ctx.timestamp,
         updated: None,
         space: space.id.clone(),
-        strategies: frozen_strategies(settings, &network),
+        strategies: settings::frozen_strategies(&space.settings, &network),
         network,
-        symbol: settings
-            .get("symbol")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
+        symbol: settings::symbol(&space.settings),
         kind: payload.kind,
-        validation: settings
-            .get("voteValidation")
-            .cloned()
-            .unwrap_or_else(|| json!({"name": "any", "params": {}})),
+        validation: settings::vote_validation(&space.settings),
         plugins: payload.plugins,
         title: payload.title,
         body: payload.body,
@@ -244,13 +211,7 @@ pub(super) fn check_create(ctx: &Context<'_>) -> Result<Action, IngestError> {
         end,
         snapshot: i64::try_from(snapshot).map_err(|_| bad())?,
         quorum,
-        quorum_type: if quorum > 0.0 {
-            voting(&space, "quorumType")
-                .and_then(|q| q.as_str().map(String::from))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        },
+        quorum_type,
         privacy,
         app: app.to_string(),
         flagged: false,
@@ -270,8 +231,8 @@ fn check_proposal_validation(
     space: &SpaceRow,
     snapshot: u64,
 ) -> Result<(), IngestError> {
-    let settings = &space.settings;
-    let validation = settings.get("validation");
+    let space_settings = &space.settings;
+    let validation = space_settings.get("validation");
     let name = validation
         .and_then(|v| v.get("name"))
         .and_then(Value::as_str)
@@ -279,24 +240,31 @@ fn check_proposal_validation(
     let min_score = validation
         .and_then(|v| v.get("params"))
         .and_then(|p| p.get("minScore"))
-        .or_else(|| settings.get("filters").and_then(|f| f.get("minScore")))
+        .or_else(|| {
+            space_settings
+                .get("filters")
+                .and_then(|f| f.get("minScore"))
+        })
         .and_then(Value::as_f64)
         .filter(|m| *m > 0.0);
     match (name, min_score) {
         ("any", _) | ("basic", None) => Ok(()),
         ("basic", Some(min_score)) => {
-            let network = settings
-                .get("network")
-                .and_then(Value::as_str)
-                .unwrap_or("1");
+            let network = settings::network(space_settings);
             let strategies = validation
                 .and_then(|v| v.get("params"))
                 .and_then(|p| p.get("strategies"))
                 .cloned()
-                .unwrap_or_else(|| frozen_strategies(settings, network));
-            let power =
-                power::voting_power(ctx.db, ctx.chains, &strategies, network, snapshot, ctx.from)
-                    .map_err(|_| Rejection::FailedToCheckValidation)?;
+                .unwrap_or_else(|| settings::frozen_strategies(space_settings, &network));
+            let power = power::voting_power(
+                ctx.db,
+                ctx.chains,
+                &strategies,
+                &network,
+                snapshot,
+                ctx.from,
+            )
+            .map_err(|_| Rejection::FailedToCheckValidation)?;
             if power.vp >= min_score {
                 Ok(())
             } else {
@@ -331,7 +299,7 @@ pub(super) fn check_update(ctx: &Context<'_>) -> Result<Action, IngestError> {
     if payload.kind == VotingType::Basic && !(2..=3).contains(&payload.choices.len()) {
         return Err(Rejection::WrongChoicesForType(payload.kind.as_str().into()).into());
     }
-    let privacy = privacy_for(&space, &payload.privacy)?;
+    let privacy = settings::privacy_for(&space.settings, &payload.privacy)?;
     if let Some(kind) = voting(&space, "type")
         .and_then(|t| t.as_str().map(String::from))
         .filter(|t| !t.is_empty())
