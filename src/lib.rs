@@ -11,7 +11,7 @@
 //! 2. clients of other services: `chain` (JSON-RPC), `ipfs` (Kubo);
 //! 3. `verify`, the offline verifier, on nothing but the two layers above;
 //! 4. `store`, SQLite and its single writer;
-//! 5. services: `message_log`, `power`, `results`, `pinning`, then `ingest`
+//! 5. services: `message_log`, `power`, `results`, `pinning`, `integrity`, then `ingest`
 //!    (with its `rules`), then `audit`, then `reads`;
 //! 6. edges: `http` (actix-web) and `app` (the CLI, configuration, demo).
 
@@ -22,6 +22,7 @@ pub mod clock;
 pub mod format;
 pub mod http;
 pub mod ingest;
+pub mod integrity;
 pub mod ipfs;
 pub mod ipld;
 pub mod message_log;

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("power", 7),
     ("results", 7),
     ("pinning", 7),
+    ("integrity", 7),
     ("ingest", 8),
     ("audit", 9),
     ("reads", 10),

@@ -9,6 +9,7 @@
 mod audit;
 mod balances;
 mod cache;
+mod check;
 mod db;
 mod messages;
 mod outbox;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{LogHead, VoteMessage};
 pub(crate) use cache::{RowCache, RowView};
+pub use check::LoggedMessage;
 pub use db::Db;
 pub use messages::MessageRow;
 pub use outbox::{DuePin, PinMismatch, PinRetry, PinStatus};

@@ -44,7 +44,7 @@ pub struct VotePage {
     pub created_lt: Option<i64>,
 }
 
-fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<VoteRow> {
+pub(super) fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<VoteRow> {
     let vp_by_strategy = json_column(row, "vp_by_strategy")?;
     Ok(VoteRow {
         id: row.get("id")?,

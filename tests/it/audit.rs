@@ -626,6 +626,11 @@ fn fractional_powers_arriving_out_of_order_still_verify_for_every_voting_type() 
         assert!(report.ok(), "{kind}:\n{}", report.render());
         assert_eq!(report.counted, VOTERS as usize, "{kind}");
     }
+    // Every vote row (plain, array and string choices) matches its signed block.
+    let integrity =
+        app.db(|db| votehub::integrity::check(db, votehub::integrity::Scope::Full).unwrap());
+    assert!(integrity.ok(), "{}", integrity.render());
+    assert_eq!(integrity.votes, VOTERS as usize * types.len());
 }
 
 /// The frozen proposal is re-derived from the signed proposal and settings,

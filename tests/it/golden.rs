@@ -65,6 +65,10 @@ fn a_rebuilt_bundle_has_the_recorded_bytes() {
     }
     let root: Root = serde_json::from_slice(&db.block(ROOT).unwrap().unwrap()).unwrap();
     assert_eq!(root.proposal, PROPOSAL);
+    // The store itself passes `votehub check` (revote, alias vote, log heads).
+    let integrity = votehub::integrity::check(&db, votehub::integrity::Scope::Full).unwrap();
+    assert!(integrity.ok(), "{}", integrity.render());
+    assert_eq!(integrity.votes, 4);
 
     // And the stored bundle still verifies from its blocks alone.
     let blocks = Blocks::new(db.dag(ROOT).unwrap());

@@ -1,6 +1,7 @@
-//! Stored bytes are checked before they are served: a block changed on disk
-//! behind SQLite's back is refused with a clear error, never handed out as
-//! the signed message.
+//! What the store holds is checked: a block changed on disk behind SQLite's
+//! back is refused with a clear error, never served as the signed message;
+//! `votehub check` finds changed blocks, rows and log links, and the server
+//! refuses to start on them.
 
 use serde_json::json;
 use votehub::protocol::typed_data::Kind;
@@ -62,4 +63,165 @@ fn a_block_changed_on_disk_is_never_served() {
         .unwrap()
         .to_string();
     assert_eq!(app.get_bytes(&format!("/ipfs/{proposal_cid}")).0, 200);
+}
+
+fn votehub(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `votehub check` on `dir`: its exit code and report.
+fn check(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec!["--data", dir.to_str().unwrap(), "check"];
+    args.extend_from_slice(extra);
+    let out = votehub(&args);
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A store with a space, a proposal, plain, array and string votes, and a revote.
+fn busy_app() -> (super::helpers::TestApp, Vec<(String, String)>) {
+    let app = spawn_app();
+    app.ticket_space();
+    let single = app.open_proposal("single-choice", 3);
+    let ranked = app.open_proposal("ranked-choice", 3);
+    let weighted = app.open_proposal("weighted", 3);
+    let mut votes = Vec::new();
+    for (signer, kind, proposal, choice) in [
+        (1, Kind::Vote, &single, json!(1)),
+        (2, Kind::VoteArray, &ranked, json!([2, 1, 3])),
+        (3, Kind::VoteString, &weighted, json!("{\"1\":2,\"3\":1}")),
+        (1, Kind::Vote, &single, json!(3)),
+    ] {
+        let (status, receipt) = app.send(
+            signer,
+            kind,
+            json!({"space": SPACE, "proposal": proposal, "choice": choice}),
+        );
+        assert_eq!(status, 200, "{receipt}");
+        votes.push((
+            receipt["id"].as_str().unwrap().to_string(),
+            receipt["ipfs"].as_str().unwrap().to_string(),
+        ));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    (app, votes)
+}
+
+#[test]
+fn votehub_check_passes_an_honest_store_and_names_each_kind_of_damage() {
+    let (app, votes) = busy_app();
+    let (code, report) = check(app.dir(), &[]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("OK: every block, link and row"), "{report}");
+
+    // A derived row changed: the vote's choice no longer is the signed one.
+    let conn = app.store.write_connection().unwrap();
+    let (ranked_vote, _) = &votes[1];
+    conn.execute(
+        "UPDATE votes SET choice = '[1,2,3]' WHERE id = ?1",
+        [ranked_vote],
+    )
+    .unwrap();
+    let (code, report) = check(app.dir(), &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains(&format!("vote {ranked_vote} of "))
+            && report.contains("its choice is not the signed one"),
+        "{report}"
+    );
+
+    // A log link changed: the chain breaks at that message.
+    let (mci, id): (i64, String) = conn
+        .query_row(
+            "SELECT mci, id FROM messages ORDER BY mci DESC LIMIT 1 OFFSET 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE messages SET log = ?1 WHERE mci = ?2",
+        rusqlite::params![format!("0x{}", "ab".repeat(32)), mci],
+    )
+    .unwrap();
+    let (code, report) = check(app.dir(), &["--recent", "10"]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains(&format!(
+            "message {mci} ({id}): its log link does not follow"
+        )),
+        "{report}"
+    );
+
+    // A block changed: its hash no longer matches, in the full and the quick form.
+    let (_, cid) = &votes[3];
+    conn.execute(
+        "UPDATE blocks SET data = CAST('{}' AS BLOB) WHERE cid = ?1",
+        [cid],
+    )
+    .unwrap();
+    for extra in [&[][..], &["--recent", "10"][..]] {
+        let (code, report) = check(app.dir(), extra);
+        assert_eq!(code, Some(1), "{report}");
+        assert!(
+            report.contains(&format!("block {cid} does not hash to its CID")),
+            "{extra:?}: {report}"
+        );
+    }
+
+    // And the server refuses to start on it, saying why.
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args([
+            "--data",
+            app.dir().to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = serve.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("votehub serve started on a damaged store");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let output = serve.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("failed its start-up check"), "{stderr}");
+}
+
+#[test]
+fn a_page_of_the_file_overwritten_is_reported_not_a_panic() {
+    let (app, _) = busy_app();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("votehub.sqlite");
+    let conn = app.store.write_connection().unwrap();
+    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    let mut bytes = std::fs::read(&copy).unwrap();
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 2048] {
+        *byte = 0x5a;
+    }
+    std::fs::write(&copy, bytes).unwrap();
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(!report.contains("panicked"), "{report}");
 }

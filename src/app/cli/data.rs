@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::clock::unix_now;
+use crate::integrity::{self, IntegrityReport, Scope};
 use crate::protocol::signature::Address;
-use crate::store::Store;
+use crate::store::{Db, Store};
 
 /// The store of a data directory, created if needed.
 pub(super) fn open_store(data: &Path) -> anyhow::Result<Store> {
@@ -48,6 +49,25 @@ pub(super) fn import_snapshot(
         "imported {holders} balances of {token} on network {network} at block {block} (file {cid})"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `votehub check`: exit 1 on any problem.
+pub(super) fn check(data: &Path, recent: Option<usize>) -> anyhow::Result<ExitCode> {
+    let scope = recent.map_or(Scope::Full, Scope::Recent);
+    let report = check_store(&open_store(data)?, scope)?;
+    print!("{}", report.render());
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// [`integrity::check`] inside one read snapshot of `store`.
+pub(super) fn check_store(store: &Store, scope: Scope) -> anyhow::Result<IntegrityReport> {
+    let reader = store.reader()?;
+    let snapshot = reader.snapshot()?;
+    Ok(integrity::check(&Db::new(&snapshot), scope)?)
 }
 
 /// A file's bytes, or standard input for `-`.

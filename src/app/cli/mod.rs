@@ -114,6 +114,15 @@ pub enum Command {
     /// The IPFS (Kubo) pin outbox.
     #[command(subcommand)]
     Ipfs(IpfsCommand),
+    /// Check that the store still holds what was acknowledged: every block against its CID, the
+    /// message log's links, every message and vote row against its signed block, the pin outbox,
+    /// SQLite's own check. Read-only; works whether or not the server runs. Exits 1 on any problem.
+    #[command(after_help = "Examples:\n  votehub check\n  votehub check --recent 1000")]
+    Check {
+        /// Only the last N messages (their blocks and links), as the server checks at start.
+        #[arg(long, value_name = "N")]
+        recent: Option<usize>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +147,9 @@ pub struct ServeArgs {
     /// (`votehub ipfs status`). Without it blocks stay queued.
     #[arg(long, env = "VOTEHUB_IPFS_API", value_name = "URL")]
     pub ipfs_api: Option<String>,
+    /// Serve even if the start-up check (the last 1,000 messages' blocks and log links) fails.
+    #[arg(long)]
+    pub skip_start_check: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +277,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Prove { id } => audit::prove(data, &id),
         Command::Sign(args) => sign::sign(args),
         Command::Ipfs(IpfsCommand::Status { json }) => ipfs::status(data, json),
+        Command::Check { recent } => data::check(data, recent),
     };
     outcome.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");

@@ -6,11 +6,15 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::data::open_store;
+use super::data::{check_store, open_store};
 use super::ServeArgs;
 use crate::app::config::ServeConfig;
 use crate::ingest::Ingestor;
+use crate::integrity::Scope;
 use crate::store::writer::Writer;
+
+/// Messages whose blocks and links are checked at every start.
+const START_CHECK_MESSAGES: usize = 1_000;
 
 /// `votehub serve`: flags over the configuration file over the defaults.
 pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -40,6 +44,14 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .init();
     let store = open_store(data)?;
+    if !args.skip_start_check {
+        let report = check_store(&store, Scope::Recent(START_CHECK_MESSAGES))?;
+        anyhow::ensure!(
+            report.ok(),
+            "the store failed its start-up check:\n{}run `votehub check` for the full report; restore the data directory from a backup, or pass --skip-start-check to serve anyway",
+            report.render()
+        );
+    }
     let relayer = crate::app::relayer_key::load_or_create(data)?;
     let writer = Writer::spawn(&store, config.batch)?;
     if !config.rpc.is_empty() {
