@@ -6,7 +6,8 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use crate::protocol::signature::Signer;
+use crate::protocol::signature::{personal_signer, Signer};
+use crate::store::Store;
 
 const KEY_FILE: &str = "relayer.key";
 
@@ -26,6 +27,34 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Signer> {
     file.write_all(signer.secret_hex().as_bytes())?;
     file.sync_all()?;
     Ok(signer)
+}
+
+/// Refuses a relayer key that is not the one the store's messages are
+/// receipted by: a lost or replaced `relayer.key` would otherwise start a new
+/// relayer identity silently, and every later log head would fail
+/// `verify-log` against the old one. `accept_new` is the operator's explicit
+/// choice to go on under the new key.
+pub fn check_identity(store: &Store, relayer: &Signer, accept_new: bool) -> anyhow::Result<()> {
+    let Some(last) = store.reader()?.db().last_message()? else {
+        return Ok(());
+    };
+    let previous = personal_signer(&last.sig, &last.receipt).ok();
+    if previous == Some(relayer.address()) {
+        return Ok(());
+    }
+    let previous = previous.map_or_else(|| "an unreadable receipt".to_string(), |a| a.to_string());
+    if accept_new {
+        tracing::warn!(
+            %previous,
+            new = %relayer.address(),
+            "serving under a new relayer key: heads and receipts from now on are signed by it"
+        );
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{KEY_FILE} holds relayer {}, but the stored messages are receipted by {previous}: the key was replaced or lost. Restore the old {KEY_FILE} from your backup, or pass --accept-new-relayer to go on under the new key (auditors will see the change of relayer)",
+        relayer.address()
+    )
 }
 
 #[cfg(test)]

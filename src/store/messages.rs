@@ -57,6 +57,15 @@ impl Db<'_> {
             .optional()?)
     }
 
+    /// The newest stored message.
+    pub fn last_message(&self) -> Result<Option<MessageRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT * FROM messages ORDER BY mci DESC LIMIT 1")?
+            .query_row([], message_from_row)
+            .optional()?)
+    }
+
     /// Appends a message to the log; its `log` link is computed here from the
     /// last stored message, so the chain follows commit order.
     pub fn insert_message(&self, row: &MessageRow) -> Result<(), StoreError> {

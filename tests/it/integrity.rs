@@ -225,3 +225,33 @@ fn a_page_of_the_file_overwritten_is_reported_not_a_panic() {
     assert_eq!(code, Some(1), "{report}");
     assert!(!report.contains("panicked"), "{report}");
 }
+
+/// A lost or replaced relayer key is not a silent new identity: the server
+/// (and the commands that sign with the key) refuse it unless told.
+#[test]
+fn a_replaced_relayer_key_is_refused_unless_accepted() {
+    let (app, votes) = busy_app();
+    let dir = app.dir();
+    std::fs::remove_file(dir.join("relayer.key")).unwrap();
+    let out = votehub(&[
+        "--data",
+        dir.to_str().unwrap(),
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the key was replaced or lost") && stderr.contains("--accept-new-relayer"),
+        "{stderr}"
+    );
+    let out = votehub(&["--data", dir.to_str().unwrap(), "prove", &votes[0].0]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the key was replaced or lost"));
+}

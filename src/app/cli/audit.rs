@@ -18,6 +18,7 @@ use crate::store::writer::Writer;
 pub(super) fn audit(data: &Path, proposal: &str) -> anyhow::Result<ExitCode> {
     let store = open_store(data)?;
     let relayer = crate::app::relayer_key::load_or_create(data)?;
+    crate::app::relayer_key::check_identity(&store, &relayer, false)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -87,6 +88,7 @@ pub(super) fn prove(data: &Path, id: &str) -> anyhow::Result<ExitCode> {
         Some(proof) => proof,
         None => {
             let relayer = crate::app::relayer_key::load_or_create(data)?;
+            crate::app::relayer_key::check_identity(&store, &relayer, false)?;
             store.write_once(|db| crate::message_log::pin_head(db, &relayer, unix_now()))?;
             crate::message_log::prove(&store.reader()?.db(), &id)?
                 .with_context(|| format!("no message {id}"))?

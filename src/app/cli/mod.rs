@@ -150,6 +150,10 @@ pub struct ServeArgs {
     /// Serve even if the start-up check (the last 1,000 messages' blocks and log links) fails.
     #[arg(long)]
     pub skip_start_check: bool,
+    /// Serve under the relayer key in the data directory even though the stored messages were
+    /// receipted by another one (the old key was lost or replaced).
+    #[arg(long)]
+    pub accept_new_relayer: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,6 +53,7 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let relayer = crate::app::relayer_key::load_or_create(data)?;
+    crate::app::relayer_key::check_identity(&store, &relayer, args.accept_new_relayer)?;
     let writer = Writer::spawn(&store, config.batch)?;
     if !config.rpc.is_empty() {
         let mut networks: Vec<&String> = config.rpc.keys().collect();
