@@ -20,6 +20,8 @@ pub struct ServeConfig {
     pub rate_limit: u32,
     /// Largest HTTP body accepted, in bytes (larger bodies get 413).
     pub max_body: usize,
+    /// Milliseconds a client may take to send a request body (then 408).
+    pub body_timeout_ms: u64,
     /// HTTP worker threads (default: one per core).
     pub workers: usize,
     /// Most messages committed in one transaction.
@@ -65,6 +67,7 @@ impl Default for ServeConfig {
             listen: "127.0.0.1:3000".into(),
             rate_limit: DEFAULT_RATE_LIMIT,
             max_body: 1 << 20,
+            body_timeout_ms: 10_000,
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),

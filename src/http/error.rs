@@ -23,6 +23,9 @@ pub enum ApiError {
     /// A body over the configured limit.
     #[error("too large message")]
     TooLarge,
+    /// A body not received within the configured time.
+    #[error("the request body was not received in time")]
+    BodyTimeout,
     #[error("{0} not found")]
     NotFound(&'static str),
     /// Stored bytes that no longer match their CID: said plainly, since a
@@ -60,6 +63,7 @@ impl ResponseError for ApiError {
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -17,19 +17,34 @@ pub async fn post(
             return Err(Rejection::TooManyRequests.into());
         }
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| Rejection::WrongEnvelopeFormat)?;
-        if body.len() + chunk.len() > state.max_body {
-            return Err(ApiError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_body(&state, &mut payload).await?;
     if let Some(request) = json_rpc(&body) {
         return Ok(super::scores::rpc(state, request).await);
     }
     let receipt = state.ingestor.accept(&body).await?;
     Ok(HttpResponse::Ok().json(receipt))
+}
+
+/// The whole body, at most `max_body` bytes, received within `body_timeout`:
+/// a client that stalls mid-body is answered 408 and its connection freed.
+pub(super) async fn read_body(
+    state: &AppState,
+    payload: &mut web::Payload,
+) -> Result<web::BytesMut, ApiError> {
+    let receive = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| Rejection::WrongEnvelopeFormat)?;
+            if body.len() + chunk.len() > state.max_body {
+                return Err(ApiError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    };
+    tokio::time::timeout(state.body_timeout, receive)
+        .await
+        .map_err(|_| ApiError::BodyTimeout)?
 }
 
 /// A JSON-RPC request (`{"jsonrpc", "method", …}`) rather than an envelope,

@@ -10,6 +10,7 @@ mod scores;
 use std::net::{IpAddr, TcpListener};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -26,7 +27,11 @@ pub struct AppState {
     reads: Reads,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     max_body: usize,
+    body_timeout: Duration,
 }
+
+/// How long a client may take to send a request body.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl AppState {
     /// `rate_limit` is ingest requests per minute per IP; 0 turns limiting off.
@@ -38,7 +43,14 @@ impl AppState {
             reads,
             limiter,
             max_body,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
+    }
+
+    /// How long a client may take to send a request body (then 408).
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
     }
 }
 

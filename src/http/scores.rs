@@ -3,7 +3,7 @@
 //! method on `POST /` (told apart from envelopes by its `method` key).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use votehub_strategies::{StrategyError, StrategySpec};
@@ -140,7 +140,17 @@ async fn score(
 /// `POST /api/scores` with `{params: {space, network, snapshot, strategies, addresses}}`.
 /// Any body is read here, so that one that is not JSON still gets the score
 /// API's JSON-RPC error; replies echo the request's `id`.
-pub async fn post_scores(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn post_scores(state: web::Data<AppState>, mut payload: web::Payload) -> HttpResponse {
+    let body = match super::ingest::read_body(&state, &mut payload).await {
+        Ok(body) => body,
+        Err(err) => {
+            return RpcError {
+                status: err.status_code(),
+                data: err.to_string(),
+            }
+            .reply(&Value::Null)
+        }
+    };
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return RpcError::bad("invalid request: the body is not JSON").reply(&Value::Null);
     };

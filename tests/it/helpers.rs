@@ -104,7 +104,9 @@ fn spawn(
         ingestor.chains().clone(),
         0,
     );
-    let state = AppState::new(ingestor, reads, rate_limit, 1 << 20);
+    // A client that stalls mid-body is answered after 2 s here.
+    let state = AppState::new(ingestor, reads, rate_limit, 1 << 20)
+        .with_body_timeout(std::time::Duration::from_secs(2));
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

@@ -510,3 +510,44 @@ fn empty_and_non_utf8_bodies() {
     );
     assert_still_serving(&app);
 }
+
+/// Clients that stop sending mid-body do not hold the server: each is
+/// answered 408 in Snapshot's shape once the body timeout passes (2 s in the
+/// test server), and everyone else is served meanwhile.
+#[test]
+fn clients_that_stall_mid_body_get_408_and_others_are_served() {
+    use std::io::{Read, Write};
+    let app = spawn_app();
+    let address = app.url.trim_start_matches("http://").to_string();
+    let started = std::time::Instant::now();
+    let mut stalled: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            stream
+                .write_all(b"POST / HTTP/1.1\r\nHost: votehub\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"address\":")
+                .unwrap();
+            stream
+        })
+        .collect();
+    assert_eq!(app.get("/").0, 200, "served while 20 bodies stall");
+    for stream in &mut stalled {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut reply = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !String::from_utf8_lossy(&reply).contains("error_description") {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => reply.extend_from_slice(&buffer[..n]),
+            }
+        }
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+        assert!(
+            reply.contains("\"error_description\":\"the request body was not received in time\""),
+            "{reply}"
+        );
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+}

@@ -95,7 +95,8 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
             ingestor.chains().clone(),
             config.audit.finalize_delay,
         );
-        let state = crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body);
+        let state = crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body)
+            .with_body_timeout(std::time::Duration::from_millis(config.body_timeout_ms));
         crate::http::start(state, listener, config.workers)?.await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
