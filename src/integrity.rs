@@ -95,21 +95,18 @@ fn check_messages(
         db.log_before(after + 1)?
             .unwrap_or_else(|| GENESIS.to_string())
     };
-    let mut position = after;
-    loop {
-        let page = db.messages_page(position)?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        position = last.mci;
-        for LoggedMessage {
-            mci,
-            id,
-            cid,
-            address,
-            log,
-        } in page
-        {
+    in_pages(
+        after,
+        |position| db.messages_page(position),
+        |message| message.mci,
+        |message| {
+            let LoggedMessage {
+                mci,
+                id,
+                cid,
+                address,
+                log,
+            } = message;
             report.messages += 1;
             if link(&previous, &id, &cid) != log {
                 report.problems.push(format!(
@@ -136,20 +133,36 @@ fn check_messages(
                 Ok(None) => {}
                 Err(problem) => report.problems.push(format!("message {mci}: {problem}")),
             }
-        }
+        },
+    )
+}
+
+/// Runs `each` over every row `fetch` pages out after `start`; `position`
+/// gives the key the next page starts after.
+fn in_pages<T>(
+    start: i64,
+    fetch: impl Fn(i64) -> Result<Vec<T>, StoreError>,
+    position: impl Fn(&T) -> i64,
+    mut each: impl FnMut(T),
+) -> Result<(), StoreError> {
+    let mut after = start;
+    loop {
+        let page = fetch(after)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = position(last);
+        page.into_iter().for_each(&mut each);
     }
 }
 
 /// Every stored block against its CID.
 fn check_blocks(db: &Db<'_>, report: &mut IntegrityReport) -> Result<(), StoreError> {
-    let mut position = 0;
-    loop {
-        let page = db.blocks_page(position)?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        position = last.0;
-        for (_, cid, bytes) in page {
+    in_pages(
+        0,
+        |position| db.blocks_page(position),
+        |block| block.0,
+        |(_, cid, bytes)| {
             report.blocks += 1;
             let intact = cid::Cid::try_from(cid.as_str())
                 .is_ok_and(|parsed| crate::ipld::matches(&parsed, &bytes));
@@ -158,20 +171,17 @@ fn check_blocks(db: &Db<'_>, report: &mut IntegrityReport) -> Result<(), StoreEr
                     .problems
                     .push(format!("block {cid} does not hash to its CID"));
             }
-        }
-    }
+        },
+    )
 }
 
 /// Every current vote against the signed vote message it came from.
 fn check_votes(db: &Db<'_>, report: &mut IntegrityReport) -> Result<(), StoreError> {
-    let mut position = 0;
-    loop {
-        let page = db.votes_page(position)?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        position = last.0;
-        for (_, vote) in page {
+    in_pages(
+        0,
+        |position| db.votes_page(position),
+        |vote| vote.0,
+        |(_, vote)| {
             report.votes += 1;
             match pinned(db, &vote.ipfs) {
                 Ok(Some(block)) => {
@@ -188,8 +198,8 @@ fn check_votes(db: &Db<'_>, report: &mut IntegrityReport) -> Result<(), StoreErr
                 )),
                 Err(problem) => report.problems.push(format!("vote {}: {problem}", vote.id)),
             }
-        }
-    }
+        },
+    )
 }
 
 /// The first field of a vote row that its signed message does not give.

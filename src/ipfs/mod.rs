@@ -31,7 +31,7 @@ pub trait Pinner: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Cid, PinError>> + Send;
 
     /// The bytes the node holds under `cid`, exactly as it returns them (not
-    /// checked against the CID: compare with `blockstore::matches`). Works on
+    /// checked against the CID: compare with `ipld::matches`). Works on
     /// any tokio runtime with IO and time enabled; fails after the timeout.
     fn block_get(&self, cid: &Cid) -> impl Future<Output = Result<Vec<u8>, PinError>> + Send;
 
