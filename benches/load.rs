@@ -344,7 +344,25 @@ fn main() {
     let server = serve(cores, move |listener, workers| {
         votehub::http::start(state, listener, workers)
     });
+    // The WAL's size, sampled through the run: bounded by the checkpointer.
+    let wal = dir.path().join("votehub.sqlite-wal");
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (wal, sampling) = (wal.clone(), Arc::clone(&sampling));
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(std::fs::metadata(&wal).map_or(0, |meta| meta.len()));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        })
+    };
     let run = drive(server, &requests, n_clients);
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let wal_peak = sampler.join().unwrap_or(0);
+    std::thread::sleep(Duration::from_secs(2));
+    let wal_idle = std::fs::metadata(&wal).map_or(0, |meta| meta.len());
     let accepted = run.accepted;
 
     let relay = serve(cores, |listener, workers| {
@@ -363,6 +381,12 @@ fn main() {
     println!("votes sent              {n_votes} by {n_clients} clients, {cores} server workers");
     println!("votes accepted          {accepted} in {:.2} s", run.seconds);
     println!("accepted votes/s        {:.0}", run.rate());
+    println!(
+        "WAL peak / after 2 s idle  {:.1} MiB ({:.1} MiB per 100k votes) / {} bytes",
+        wal_peak as f64 / 1048576.0,
+        wal_peak as f64 / 1048576.0 * 100_000.0 / n_votes.max(1) as f64,
+        wal_idle
+    );
     println!(
         "latency p50 / p99       {:.2} ms / {:.2} ms",
         run.percentile(0.50),

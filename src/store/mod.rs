@@ -145,9 +145,14 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     // connection lowers this to NORMAL and fsyncs the WAL itself (writer.rs).
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // A WAL that was reset is cut back to this size rather than kept at its peak.
+    conn.pragma_update(None, "journal_size_limit", WAL_LIMIT as i64)?;
     tune(&conn)?;
     Ok(conn)
 }
+
+/// The WAL size the checkpointer keeps the file under (`writer.rs`).
+pub(crate) const WAL_LIMIT: u64 = 64 << 20;
 
 /// A larger page cache for the connections that write, so hot B-tree pages
 /// are not re-read for every insert.

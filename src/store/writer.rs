@@ -27,7 +27,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Db, Store, StoreError};
+use super::{Db, Store, StoreError, WAL_LIMIT};
 use crate::protocol::rejection::Rejection;
 
 /// Why a job was not committed.
@@ -123,6 +123,7 @@ impl Writer {
             .filter(|path| !path.is_empty())
             .map(wal_path)
             .ok_or_else(|| StoreError::Thread("the writer needs a database file".into()))?;
+        let checkpoint_wal = wal.clone();
         let (jobs, queue) = mpsc::channel(max_batch.max(1) * 4);
         let (committed, to_sync) = std_mpsc::channel::<Committed>();
         let pending = Pending::default();
@@ -146,7 +147,7 @@ impl Writer {
         let (alive, ended) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("votehub-checkpoint".into())
-            .spawn(move || checkpoint_loop(&checkpoints, &ended))
+            .spawn(move || checkpoint_loop(&checkpoints, &checkpoint_wal, &ended))
             .map_err(|err| StoreError::Thread(err.to_string()))?;
         std::thread::Builder::new()
             .name("votehub-writer".into())
@@ -226,17 +227,38 @@ impl Writer {
     }
 }
 
-/// Copies committed WAL frames into the database file every half second
-/// (PASSIVE: never blocks the writer or readers), until the writer ends.
-fn checkpoint_loop(conn: &Connection, writer_ended: &std::sync::mpsc::Receiver<()>) {
+/// Copies committed WAL frames into the database file every half second,
+/// and keeps the WAL file small. A PASSIVE checkpoint never blocks the writer
+/// or readers, but under steady load it never gets to restart the WAL, which
+/// then grows without end; so when the file passes [`WAL_LIMIT`], or the
+/// store has been idle for a tick, a TRUNCATE checkpoint waits for the
+/// writer's next commit and for readers to move on, then empties the file.
+/// When the writer ends, a last TRUNCATE leaves no WAL behind.
+fn checkpoint_loop(conn: &Connection, wal: &Path, writer_ended: &std::sync::mpsc::Receiver<()>) {
+    let checkpoint = |mode: &str| {
+        if let Err(err) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+        {
+            tracing::warn!(%err, mode, "WAL checkpoint failed");
+        }
+    };
+    let wal_size = || std::fs::metadata(wal).map_or(0, |meta| meta.len());
+    let mut last_size = wal_size();
     loop {
         match writer_ended.recv_timeout(std::time::Duration::from_millis(500)) {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(%err, "WAL checkpoint failed");
+                let size = wal_size();
+                let idle = size > 0 && size == last_size;
+                if size > WAL_LIMIT || idle {
+                    checkpoint("TRUNCATE");
+                } else {
+                    checkpoint("PASSIVE");
                 }
+                last_size = wal_size();
             }
-            _ => return,
+            _ => {
+                checkpoint("TRUNCATE");
+                return;
+            }
         }
     }
 }
@@ -702,5 +724,70 @@ mod tests {
             .map(|cid| db.raw_block(cid).unwrap().is_some())
             .collect();
         assert_eq!(stored, [false, false, true, false]);
+    }
+
+    #[test]
+    fn the_wal_is_emptied_when_the_store_goes_idle_and_when_the_writer_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votehub.sqlite");
+        let store = Store::open(&path).unwrap();
+        let writer = Writer::spawn(&store, 64).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let wal = wal_path(path.to_str().unwrap());
+        let size = || std::fs::metadata(&wal).map_or(0, |meta| meta.len());
+        runtime.block_on(async {
+            for i in 0..64u8 {
+                writer
+                    .submit(Box::new(move |db| {
+                        db.put_block(&format!("wal-{i}"), &vec![i; 64 * 1024])?;
+                        Ok(())
+                    }))
+                    .await
+                    .unwrap();
+            }
+        });
+        assert!(
+            size() > 4 << 20,
+            "the WAL holds the writes: {} bytes",
+            size()
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while size() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "WAL still {} bytes",
+                size()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Written again, then the writer stops: nothing is left in the WAL.
+        runtime.block_on(async {
+            writer
+                .submit(Box::new(|db| Ok(db.put_block("after", &[7; 65536])?)))
+                .await
+                .unwrap()
+        });
+        drop(writer);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while size() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "WAL still {} bytes",
+                size()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let reader = store.reader().unwrap();
+        assert_eq!(
+            reader.db().raw_block("after").unwrap(),
+            Some(vec![7; 65536])
+        );
+        assert_eq!(
+            reader.db().raw_block("wal-63").unwrap(),
+            Some(vec![63; 65536])
+        );
     }
 }
