@@ -152,7 +152,7 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// The WAL size the checkpointer keeps the file under (`writer.rs`).
-pub(crate) const WAL_LIMIT: u64 = 64 << 20;
+pub(crate) const WAL_LIMIT: u64 = 256 << 20;
 
 /// A larger page cache for the connections that write, so hot B-tree pages
 /// are not re-read for every insert.
