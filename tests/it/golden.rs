@@ -109,3 +109,20 @@ fn a_log_head_has_the_recorded_bytes() {
     assert_eq!(segment.entries.len(), 1);
     assert_eq!(segment.entries[0].0, head.mci);
 }
+
+/// The worked example of docs/audit-format.md prints these very blocks.
+#[test]
+fn the_format_documentation_shows_the_recorded_blocks() {
+    let (_dir, store) = fixture_store();
+    let reader = store.reader().unwrap();
+    let doc = include_str!("../../docs/audit-format.md");
+    let root: Root = serde_json::from_slice(&reader.db().block(ROOT).unwrap().unwrap()).unwrap();
+    for cid in [ROOT, root.bundle.cid.as_str()] {
+        let bytes = reader.db().block(cid).unwrap().unwrap();
+        assert!(doc.contains(cid), "{cid} is not named in the documentation");
+        assert!(
+            doc.contains(std::str::from_utf8(&bytes).unwrap()),
+            "block {cid} is not printed exactly in the documentation"
+        );
+    }
+}
