@@ -18,6 +18,11 @@ pub struct ServeConfig {
     pub listen: String,
     /// Ingest requests per minute per IP; 0 turns the limit off.
     pub rate_limit: u32,
+    /// GET requests per minute per IP; 0 (the default) turns the limit off.
+    pub read_rate_limit: u32,
+    /// Reverse proxies (IP addresses) whose `Forwarded` / `X-Forwarded-For`
+    /// headers name the client for the rate limits; ignored from any other peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest HTTP body accepted, in bytes (larger bodies get 413).
     pub max_body: usize,
     /// Milliseconds a client may take to send a request body (then 408).
@@ -66,6 +71,8 @@ impl Default for ServeConfig {
         ServeConfig {
             listen: "127.0.0.1:3000".into(),
             rate_limit: DEFAULT_RATE_LIMIT,
+            read_rate_limit: 0,
+            trusted_proxies: Vec::new(),
             max_body: 1 << 20,
             body_timeout_ms: 10_000,
             workers: std::thread::available_parallelism()

@@ -12,8 +12,9 @@ pub async fn post(
     request: HttpRequest,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if let (Some(limiter), Some(peer)) = (&state.limiter, request.peer_addr()) {
-        if limiter.check_key(&peer.ip()).is_err() {
+    let client = super::client::client_ip(&request, &state.trusted_proxies);
+    if let (Some(limiter), Some(client)) = (&state.limiter, client) {
+        if limiter.check_key(&client).is_err() {
             return Err(Rejection::TooManyRequests.into());
         }
     }

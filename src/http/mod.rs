@@ -2,6 +2,7 @@
 //! for writes, `Reads` for everything else) and return `Result`; errors
 //! become Snapshot's error replies in one place (`error::ApiError`).
 
+mod client;
 mod error;
 mod ingest;
 mod read;
@@ -26,8 +27,15 @@ pub struct AppState {
     ingestor: Ingestor,
     reads: Reads,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    read_limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    trusted_proxies: Arc<Vec<IpAddr>>,
     max_body: usize,
     body_timeout: Duration,
+}
+
+/// A per-minute limit keyed by client address; `None` for 0 (no limit).
+fn per_minute(limit: u32) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {
+    NonZeroU32::new(limit).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n))))
 }
 
 /// How long a client may take to send a request body.
@@ -36,15 +44,27 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 impl AppState {
     /// `rate_limit` is ingest requests per minute per IP; 0 turns limiting off.
     pub fn new(ingestor: Ingestor, reads: Reads, rate_limit: u32, max_body: usize) -> Self {
-        let limiter =
-            NonZeroU32::new(rate_limit).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n))));
         AppState {
             ingestor,
             reads,
-            limiter,
+            limiter: per_minute(rate_limit),
+            read_limiter: None,
+            trusted_proxies: Arc::default(),
             max_body,
             body_timeout: DEFAULT_BODY_TIMEOUT,
         }
+    }
+
+    /// GET requests per minute per client; 0 (the default) is no limit.
+    pub fn with_read_rate_limit(mut self, limit: u32) -> Self {
+        self.read_limiter = per_minute(limit);
+        self
+    }
+
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 
     /// How long a client may take to send a request body (then 408).
@@ -110,6 +130,7 @@ pub fn start(
             .app_data(data.clone())
             .configure(routes)
             .default_service(web::to(no_route))
+            .wrap(actix_web::middleware::from_fn(client::limit_reads))
     })
     .workers(workers.max(1))
     .listen(listener)?

@@ -62,7 +62,18 @@ pub fn spawn_app_with_chains(
     limits: Limits,
     chains: votehub::chain::Chains,
 ) -> TestApp {
-    spawn(rate_limit, limits, chains, None)
+    spawn(rate_limit, limits, chains, None, |state| state)
+}
+
+/// A server whose HTTP door is set up by `configure` (limits, proxies).
+pub fn spawn_app_with_http(rate_limit: u32, configure: fn(AppState) -> AppState) -> TestApp {
+    spawn(
+        rate_limit,
+        Limits::default(),
+        votehub::chain::Chains::default(),
+        None,
+        configure,
+    )
 }
 
 /// A server whose pinning worker runs with `ipfs` (`api` = the daemon's URL),
@@ -73,6 +84,7 @@ pub fn spawn_app_with_ipfs(ipfs: votehub::pinning::IpfsConfig) -> TestApp {
         Limits::default(),
         votehub::chain::Chains::default(),
         Some(ipfs),
+        |state| state,
     )
 }
 
@@ -81,6 +93,7 @@ fn spawn(
     limits: Limits,
     chains: votehub::chain::Chains,
     ipfs: Option<votehub::pinning::IpfsConfig>,
+    configure: fn(AppState) -> AppState,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
@@ -105,8 +118,10 @@ fn spawn(
         0,
     );
     // A client that stalls mid-body is answered after 2 s here.
-    let state = AppState::new(ingestor, reads, rate_limit, 1 << 20)
-        .with_body_timeout(std::time::Duration::from_secs(2));
+    let state = configure(
+        AppState::new(ingestor, reads, rate_limit, 1 << 20)
+            .with_body_timeout(std::time::Duration::from_secs(2)),
+    );
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

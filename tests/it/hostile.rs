@@ -551,3 +551,52 @@ fn clients_that_stall_mid_body_get_408_and_others_are_served() {
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
 }
+
+/// Reads have a limit of their own when configured, answered like the
+/// ingest limit; writes are not counted against it.
+#[test]
+fn reads_have_their_own_rate_limit() {
+    let app = spawn_app_with_http(0, |state| state.with_read_rate_limit(3));
+    for _ in 0..3 {
+        assert_eq!(app.get("/").0, 200);
+    }
+    let (status, body) = app.get("/api/log/head");
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"], "client_error");
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("too many requests"));
+    // Writes keep their own (here: no) limit.
+    assert_eq!(app.post_raw("{}").0, 400);
+}
+
+/// Behind a trusted proxy each client has its own bucket; from anyone else
+/// the forwarding headers are ignored, so nobody picks a fresh bucket.
+#[test]
+fn forwarding_headers_count_only_from_trusted_proxies() {
+    let post_as = |app: &TestApp, client: &str| -> u16 {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        agent
+            .post(&app.url)
+            .header("Content-Type", "application/json")
+            .header("X-Forwarded-For", client)
+            .send("{}")
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let proxied = spawn_app_with_http(1, |state| {
+        state.with_trusted_proxies(vec!["127.0.0.1".parse().unwrap()])
+    });
+    assert_eq!(post_as(&proxied, "203.0.113.7"), 400);
+    assert_eq!(post_as(&proxied, "203.0.113.7"), 429);
+    assert_eq!(post_as(&proxied, "203.0.113.8"), 400);
+
+    let direct = spawn_app_with_http(1, |state| state);
+    assert_eq!(post_as(&direct, "203.0.113.7"), 400);
+    assert_eq!(post_as(&direct, "203.0.113.8"), 429);
+}

@@ -96,7 +96,9 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
             config.audit.finalize_delay,
         );
         let state = crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body)
-            .with_body_timeout(std::time::Duration::from_millis(config.body_timeout_ms));
+            .with_body_timeout(std::time::Duration::from_millis(config.body_timeout_ms))
+            .with_read_rate_limit(config.read_rate_limit)
+            .with_trusted_proxies(config.trusted_proxies.clone());
         crate::http::start(state, listener, config.workers)?.await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
