@@ -738,6 +738,17 @@ mod tests {
             .unwrap();
         let wal = wal_path(path.to_str().unwrap());
         let size = || std::fs::metadata(&wal).map_or(0, |meta| meta.len());
+        let emptied = || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while size() > 0 {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "WAL still {} bytes",
+                    size()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        };
         runtime.block_on(async {
             for i in 0..64u8 {
                 writer
@@ -754,15 +765,7 @@ mod tests {
             "the WAL holds the writes: {} bytes",
             size()
         );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while size() > 0 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "WAL still {} bytes",
-                size()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        emptied();
         // Written again, then the writer stops: nothing is left in the WAL.
         runtime.block_on(async {
             writer
@@ -771,15 +774,7 @@ mod tests {
                 .unwrap()
         });
         drop(writer);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while size() > 0 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "WAL still {} bytes",
-                size()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        emptied();
         let reader = store.reader().unwrap();
         assert_eq!(
             reader.db().raw_block("after").unwrap(),
