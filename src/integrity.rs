@@ -61,10 +61,9 @@ pub fn check(db: &Db<'_>, scope: Scope) -> Result<IntegrityReport, StoreError> {
     // The full scan counts blocks itself; the quick one counts those it read.
     check_messages(db, after, scope != Scope::Full, &mut report)?;
     if scope == Scope::Full {
-        for verdict in db.sqlite_check()? {
-            if verdict != "ok" {
-                report.problems.push(format!("SQLite: {verdict}"));
-            }
+        let verdict = db.integrity_check()?;
+        if verdict != "ok" {
+            report.problems.push(format!("SQLite: {verdict}"));
         }
         check_blocks(db, &mut report)?;
         check_votes(db, &mut report)?;

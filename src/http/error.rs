@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::ingest::IngestError;
+use crate::ipld::DagError;
 use crate::protocol::rejection::Rejection;
 use crate::reads::ReadError;
 use crate::store::StoreError;
@@ -41,7 +42,9 @@ impl From<ReadError> for ApiError {
     fn from(err: ReadError) -> Self {
         match err {
             ReadError::NotFound(what) => ApiError::NotFound(what),
-            ReadError::Store(StoreError::CorruptBlock(cid)) => ApiError::Corrupt(cid),
+            ReadError::Store(
+                StoreError::CorruptBlock(cid) | StoreError::Dag(DagError::Corrupt { cid }),
+            ) => ApiError::Corrupt(cid),
             other => ApiError::Internal(other.to_string()),
         }
     }

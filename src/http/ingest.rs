@@ -12,9 +12,9 @@ pub async fn post(
     request: HttpRequest,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let client = super::client::client_ip(&request, &state.trusted_proxies);
-    if let (Some(limiter), Some(client)) = (&state.limiter, client) {
-        if limiter.check_key(&client).is_err() {
+    if let Some(limiter) = &state.limiter {
+        let client = super::client::client_ip(&request, &state.trusted_proxies);
+        if client.is_some_and(|client| limiter.check_key(&client).is_err()) {
             return Err(Rejection::TooManyRequests.into());
         }
     }

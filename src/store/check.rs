@@ -89,14 +89,4 @@ impl Db<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
-
-    /// SQLite's own verdict (`PRAGMA integrity_check`): `ok` when healthy,
-    /// else its first problems.
-    pub fn sqlite_check(&self) -> Result<Vec<String>, StoreError> {
-        let mut statement = self.conn.prepare("PRAGMA integrity_check(20)")?;
-        let rows = statement
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(rows)
-    }
 }

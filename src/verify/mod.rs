@@ -64,7 +64,8 @@ struct AliasLink {
 struct Context<'a> {
     source: &'a dyn BlockSource,
     proposal: FrozenProposal,
-    voting_type: Option<VotingType>,
+    /// Parsed once; an unknown type counts as `custom`, whose every ballot is invalid.
+    voting_type: VotingType,
     aliases: HashMap<Address, AliasLink>,
     chains: Option<Chains>,
 }
@@ -184,7 +185,7 @@ fn run(
     lap(report, "chunks");
     let ctx = Context {
         source,
-        voting_type: VotingType::parse(&proposal.kind),
+        voting_type: proposal.terms().voting_type,
         proposal,
         aliases,
         chains,

@@ -124,7 +124,7 @@ fn check_vote(ctx: &Context<'_>, index: usize, entry: &Entry) -> Result<Checked,
     };
     let valid = ctx
         .voting_type
-        .is_some_and(|t| t.is_valid_choice(&choice, proposal.choices.len()));
+        .is_valid_choice(&choice, proposal.choices.len());
     if !valid && proposal.privacy != "shutter" {
         return Err(format!(
             "{what}: invalid choice {choice} for a {} proposal with {} choices",
