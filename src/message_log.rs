@@ -20,15 +20,8 @@ pub fn pin_head(db: &Db<'_>, relayer: &Signer, now: i64) -> Result<Option<LogHea
         return Ok(last);
     }
     let after = last.as_ref().map_or(0, |head| head.mci);
-    let entries = db.log_entries(after, mci)?;
     let mut segments = Vec::new();
-    for chunk in entries.chunks(SEGMENT_ENTRIES) {
-        let segment = Segment {
-            entries: chunk
-                .iter()
-                .map(|(mci, id, cid, _)| (*mci, id.clone(), cid.clone()))
-                .collect(),
-        };
+    for segment in segments_between(db, after, mci)? {
         let (cid, bytes) = dag_json(&segment)?;
         db.put_block(&cid, &bytes)?;
         segments.push(Link::to(&cid));
@@ -53,6 +46,20 @@ pub fn pin_head(db: &Db<'_>, relayer: &Signer, now: i64) -> Result<Option<LogHea
     let head = LogHead { mci, log, cid };
     db.put_log_head(&head, now)?;
     Ok(Some(head))
+}
+
+/// Messages `after + 1 ..= upto` as segment blocks, [`SEGMENT_ENTRIES`] each.
+pub fn segments_between(db: &Db<'_>, after: i64, upto: i64) -> Result<Vec<Segment>, StoreError> {
+    Ok(db
+        .log_entries(after, upto)?
+        .chunks(SEGMENT_ENTRIES)
+        .map(|chunk| Segment {
+            entries: chunk
+                .iter()
+                .map(|(mci, id, cid, _)| (*mci, id.clone(), cid.clone()))
+                .collect(),
+        })
+        .collect())
 }
 
 /// The inclusion proof of message `id` under the first head that covers it,

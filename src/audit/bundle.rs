@@ -10,13 +10,14 @@ use super::AuditError;
 use crate::chain::Chains;
 use crate::format::bundle::{
     statement, Body, BundledProposal, BundledSpace, Chunk, Entry, ExtraInput, FrozenProposal,
-    HeadRef, Origin, ReadKey, Root, Source, VoteList, BODY_FORMAT, CHUNK_BYTES, ROOT_FORMAT,
+    LogExtract, Origin, ReadKey, Root, Source, VoteList, BODY_FORMAT, CHUNK_BYTES, ROOT_FORMAT,
 };
+use crate::format::log::{Head, GENESIS};
 use crate::ipld::{dag_json, Link};
 use crate::power::inputs::Recorder;
 use crate::power::Balances;
 use crate::protocol::signature::{Address, Signer};
-use crate::store::{Db, LogHead, ProposalRow, VoteOrder, VotePage, VoteRow};
+use crate::store::{Db, LogHead, ProposalRow, VoteMessage, VoteOrder, VotePage, VoteRow};
 
 /// A bundle ready to store: its blocks, root last.
 #[derive(Debug, Clone)]
@@ -29,14 +30,15 @@ pub struct Built {
 }
 
 /// The bundle of `proposal_id` with its final `result` (canonical JSON) and
-/// the log head pinned at close. Reads only: the caller stores the blocks.
+/// the log head pinned at close, which must cover every message of the
+/// proposal. Reads only: the caller stores the blocks.
 pub fn build(
     db: &Db<'_>,
     chains: &Chains,
     relayer: &Signer,
     proposal_id: &str,
     result: &str,
-    log_head: Option<&LogHead>,
+    log_head: &LogHead,
 ) -> Result<Built, AuditError> {
     let proposal = db
         .proposal(proposal_id)?
@@ -191,7 +193,7 @@ pub fn build(
     let settings_at_close = db
         .space(&proposal.space)?
         .map(|space| Link::to(&space.ipfs));
-    let body = Body {
+    let mut body = Body {
         format: BODY_FORMAT.to_string(),
         votehub: env!("CARGO_PKG_VERSION").to_string(),
         proposal: BundledProposal {
@@ -214,12 +216,16 @@ pub fn build(
             chunks,
         },
         result,
-        log_head: log_head.map(|head| HeadRef {
-            cid: head.cid.clone(),
-            mci: head.mci,
-            log: head.log.clone(),
-        }),
+        log: None,
+        log_head: None,
     };
+    body.log = Some(log_extract(
+        db,
+        &mut blocks,
+        &proposal.id,
+        &listed,
+        log_head,
+    )?);
     let body_cid = store_block(&mut blocks, &body)?;
     let root = Root {
         format: ROOT_FORMAT.to_string(),
@@ -234,6 +240,42 @@ pub fn build(
         blocks,
         votes: listed.len(),
         counted: counted.len(),
+    })
+}
+
+/// The log from the proposal's message (or its first listed vote, if
+/// earlier) to `head`, as segment blocks added to `blocks`.
+fn log_extract(
+    db: &Db<'_>,
+    blocks: &mut Vec<(String, Vec<u8>)>,
+    proposal: &str,
+    listed: &[(VoteMessage, String)],
+    head: &LogHead,
+) -> Result<LogExtract, AuditError> {
+    let signed: Head = serde_json::from_slice(
+        &db.block(&head.cid)?
+            .ok_or_else(|| AuditError::MissingBlock(head.cid.clone()))?,
+    )?;
+    let first = db
+        .message_position(proposal)?
+        .map(|(mci, _, _)| mci)
+        .into_iter()
+        .chain(listed.iter().map(|(message, _)| message.mci))
+        .min()
+        .unwrap_or(head.mci + 1);
+    let mut segments = Vec::new();
+    for segment in crate::message_log::segments_between(db, first - 1, head.mci)? {
+        segments.push(Link::to(&store_block(blocks, &segment)?));
+    }
+    Ok(LogExtract {
+        head: head.cid.clone(),
+        mci: head.mci,
+        log: head.log.clone(),
+        relayer: signed.relayer,
+        signature: signed.signature,
+        from: first,
+        previous_log: db.log_before(first)?.unwrap_or_else(|| GENESIS.to_string()),
+        segments,
     })
 }
 

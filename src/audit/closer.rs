@@ -119,7 +119,10 @@ impl Closer {
             });
         }
         let result = result.json;
-        let head = self.pin_head().await?;
+        let head = self
+            .pin_head()
+            .await?
+            .ok_or_else(|| AuditError::NoLogHead(proposal.to_string()))?;
         let this = self.clone();
         let id = proposal.to_string();
         let built = tokio::task::spawn_blocking(move || {
@@ -131,7 +134,7 @@ impl Closer {
                 &this.relayer,
                 &id,
                 &result,
-                head.as_ref(),
+                &head,
             )
         })
         .await

@@ -31,6 +31,8 @@ pub enum AuditError {
     Results(#[from] ResultsError),
     #[error("proposal {proposal} has not closed yet: its result is final {delay} s after its end")]
     NotClosed { proposal: String, delay: i64 },
+    #[error("no log head covers proposal {0}: the log is empty")]
+    NoLogHead(String),
     #[error("a bundle task failed: {0}")]
     Task(String),
 }

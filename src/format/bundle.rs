@@ -1,4 +1,4 @@
-//! Audit bundles (`votehub-audit-root/1`, `votehub-audit-bundle/1`):
+//! Audit bundles (`votehub-audit-root/1`, `votehub-audit-bundle/2`):
 //! everything needed to re-derive a closed proposal's outcome from IPFS
 //! alone. A bundle is a DAG of DAG-JSON blocks:
 //!
@@ -8,6 +8,7 @@
 //!                       ──sources[].source.snapshot──▶ imported balance file (UnixFS)
 //!                       ──aliases──▶ alias messages, raw blocks
 //!                       ──votes.chunks──▶ Chunk ──votes[].envelope──▶ vote messages, raw blocks
+//!                       ──log.segments──▶ Segment (the message log from the proposal to the close)
 //! ```
 //!
 //! Vote and proposal envelopes are the raw blocks pinned at acceptance. The
@@ -24,7 +25,10 @@ use crate::tally::VotingType;
 /// `format` of a bundle's root block.
 pub const ROOT_FORMAT: &str = "votehub-audit-root/1";
 /// `format` of a bundle's body block.
-pub const BODY_FORMAT: &str = "votehub-audit-bundle/1";
+pub const BODY_FORMAT: &str = "votehub-audit-bundle/2";
+/// The first body format: the log head named, without the log extract.
+/// Still read, so bundles published under it stay verifiable.
+pub const BODY_FORMAT_V1: &str = "votehub-audit-bundle/1";
 /// Largest vote chunk, in bytes (the sum of its entries' JSON lengths plus
 /// one each): far below Kubo's 1 MiB block limit.
 pub const CHUNK_BYTES: usize = 512 * 1024;
@@ -72,7 +76,11 @@ pub struct Body {
     pub votes: VoteList,
     /// The final result as votehub computed it (`tally::outcome`'s JSON).
     pub result: Value,
-    /// The log head pinned at close, covering every listed vote.
+    /// Where the proposal's messages sit in the message log (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogExtract>,
+    /// Format 1 only: the log head pinned at close, named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_head: Option<HeadRef>,
 }
 
@@ -191,7 +199,35 @@ pub struct VoteList {
     pub chunks: Vec<Link>,
 }
 
-/// The log head pinned at close.
+/// The message log from the proposal's first message to the head pinned at
+/// close, with that head's signed statement: replaying `previous_log`
+/// through the segments' entries must give `log`, and every listed vote must
+/// sit in them at its `mci` with its id, CID and `log` link.
+///
+/// The head is named by CID, not linked: a head links the one before it, so
+/// a link would pull the whole log's history into every bundle's DAG and CAR.
+/// Its signature covers only `(mci, log)`, copied here, so the extract is
+/// checkable from the bundle alone; the head block itself stays a
+/// cross-reference for `verify-log`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogExtract {
+    /// The head pinned at close (a `votehub-log-head/1` block).
+    pub head: String,
+    /// The head's last message and its link.
+    pub mci: i64,
+    pub log: String,
+    /// The head's relayer (EIP-55) and its `personal_sign` of
+    /// `crate::format::log::head_statement(mci, log)`.
+    pub relayer: String,
+    pub signature: String,
+    /// The first message in the extract, and the link before it.
+    pub from: i64,
+    pub previous_log: String,
+    /// Messages `from..=mci` (`crate::format::log::Segment` blocks).
+    pub segments: Vec<Link>,
+}
+
+/// Format 1: the log head pinned at close.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadRef {
     pub cid: String,

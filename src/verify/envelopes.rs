@@ -33,7 +33,7 @@ pub(super) fn check_relayer(
                 Some(expected) if expected != signer => report.problems.push(format!(
                     "the bundle is signed by relayer {signer}, not by the expected {expected}"
                 )),
-                Some(_) => {}
+                Some(_) => report.relayer_pinned = true,
                 None => report.notes.push(format!(
                     "the relayer {signer} was not pinned (--relayer): the checks prove the bundle consistent, not who vouches for it; a forgery re-signed with any key would pass them, so compare {signer} with a relayer address you hold from elsewhere"
                 )),

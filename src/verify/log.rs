@@ -1,10 +1,114 @@
-//! `votehub verify-log`: replays the message log between pinned heads.
+//! The message log: `votehub verify-log` replays it between pinned heads;
+//! a bundle's log extract is replayed to its head and every vote found in it.
 
+use std::collections::{HashMap, HashSet};
+
+use crate::format::bundle::{Body, Entry, LogExtract, Root};
 use crate::format::log::{head_statement, link, Head, Segment, GENESIS, HEAD_FORMAT};
 use crate::ipld::source::BlockSource;
 use crate::protocol::signature::{personal_signer, Address};
 
 use super::blocks::fetch_typed;
+use super::Report;
+
+/// Checks a bundle's log extract: the head's statement signed by the
+/// bundle's relayer, the segments replaying from `previous_log` to the
+/// head's link, and every listed vote and proposal envelope in them at the
+/// position, with the id and link, that the bundle claims.
+pub(super) fn check_extract(
+    source: &dyn BlockSource,
+    extract: &LogExtract,
+    root: &Root,
+    body: &Body,
+    entries: &[Entry],
+    report: &mut Report,
+) {
+    let head = &extract.head;
+    let signer = personal_signer(
+        &head_statement(extract.mci, &extract.log),
+        &extract.signature,
+    )
+    .ok();
+    if signer.is_none() || signer != Address::parse_any(&extract.relayer).ok() {
+        report.problems.push(format!(
+            "log head {head}: its signature is not the relayer's it names ({})",
+            extract.relayer
+        ));
+        return;
+    }
+    if signer != Address::parse_any(&root.relayer).ok() {
+        report.problems.push(format!(
+            "log head {head} is signed by {}, the bundle by {}",
+            extract.relayer, root.relayer
+        ));
+        return;
+    }
+    report.signatures += 1;
+    // mci -> (id, CID, link after it)
+    let mut positions: HashMap<i64, (String, String, String)> = HashMap::new();
+    let mut expected = extract.previous_log.clone();
+    let mut last: Option<i64> = None;
+    for (index, segment) in extract.segments.iter().enumerate() {
+        let what = format!("log extract segment {index}");
+        let segment: Segment = match fetch_typed(source, &segment.cid, &what) {
+            Ok(segment) => segment,
+            Err(problem) => {
+                report.problems.push(problem);
+                return;
+            }
+        };
+        report.blocks += 1;
+        for (mci, id, cid) in segment.entries {
+            let in_order = match last {
+                None => mci == extract.from,
+                Some(last) => mci > last,
+            };
+            if !in_order {
+                report.problems.push(format!(
+                    "{what}: message {mci} ({id}) is out of order in the log extract"
+                ));
+                return;
+            }
+            last = Some(mci);
+            expected = link(&expected, &id, &cid);
+            positions.insert(mci, (id, cid, expected.clone()));
+        }
+    }
+    if last.unwrap_or(extract.from - 1) != extract.mci || expected != extract.log {
+        report.problems.push(format!(
+            "the log extract (messages {}..={}) does not replay to the link of head {head}: a message was removed, changed or reordered",
+            extract.from, extract.mci
+        ));
+        return;
+    }
+    report.log_messages = positions.len();
+    for (index, entry) in entries.iter().enumerate() {
+        let what = format!("vote {index} ({})", entry.id);
+        match positions.get(&entry.mci) {
+            Some((id, cid, log))
+                if id.eq_ignore_ascii_case(&entry.id)
+                    && *cid == entry.envelope.cid
+                    && *log == entry.log => {}
+            Some((id, cid, _)) => report.problems.push(format!(
+                "{what}: the log holds message {id} ({cid}) at position {}, with another link",
+                entry.mci
+            )),
+            None => report.problems.push(format!(
+                "{what}: position {} is not in the log extract {}..={}",
+                entry.mci, extract.from, extract.mci
+            )),
+        }
+    }
+    let logged: HashSet<&str> = positions.values().map(|(_, cid, _)| cid.as_str()).collect();
+    for envelope in &body.proposal.envelopes {
+        if !logged.contains(envelope.cid.as_str()) {
+            report.problems.push(format!(
+                "proposal envelope {} is not in the log extract",
+                envelope.cid
+            ));
+        }
+    }
+}
 
 /// What [`verify_log`] established.
 #[derive(Debug, Clone, Default)]

@@ -21,7 +21,9 @@ use serde_json::Value;
 use votehub_strategies::StrategySpec;
 
 use crate::chain::Chains;
-use crate::format::bundle::{Body, Chunk, Entry, FrozenProposal, Root, BODY_FORMAT, ROOT_FORMAT};
+use crate::format::bundle::{
+    Body, Chunk, Entry, FrozenProposal, Root, BODY_FORMAT, BODY_FORMAT_V1, ROOT_FORMAT,
+};
 use crate::ipld::source::BlockSource;
 use crate::ipld::Link;
 use crate::protocol::signature::Address;
@@ -82,17 +84,21 @@ pub fn verify(source: &dyn BlockSource, root: &str, options: &Options) -> Report
     report
 }
 
-/// Reads a typed block whose `format` field must be `format`; `other` names
-/// what the block is not when it is readable JSON of another format.
+/// Reads a typed block whose `format` field must be one of `formats`;
+/// `other` names what the block is not when it is JSON of another format.
 fn fetch_format<T: serde::de::DeserializeOwned>(
     source: &dyn BlockSource,
     cid: &str,
     what: &str,
-    format: &str,
+    formats: &[&str],
     other: &str,
 ) -> Result<T, String> {
     let block: Value = fetch_typed(source, cid, what)?;
-    if block.get("format").and_then(Value::as_str) != Some(format) {
+    if !block
+        .get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|format| formats.contains(&format))
+    {
         return Err(format!("{cid} is not {other}"));
     }
     serde_json::from_value(block)
@@ -109,7 +115,7 @@ fn run(
         source,
         root_cid,
         "bundle root",
-        ROOT_FORMAT,
+        &[ROOT_FORMAT],
         "an audit bundle root",
     )?;
     report.blocks += 1;
@@ -123,7 +129,7 @@ fn run(
         source,
         &body_cid,
         "bundle body",
-        BODY_FORMAT,
+        &[BODY_FORMAT, BODY_FORMAT_V1],
         "an audit bundle body",
     )?;
     report.blocks += 1;
@@ -183,6 +189,16 @@ fn run(
     }
 
     lap(report, "chunks");
+    match &body.log {
+        Some(extract) => log::check_extract(source, extract, &root, &body, &entries, report),
+        None if body.format == BODY_FORMAT_V1 => report.notes.push(format!(
+            "{BODY_FORMAT_V1} names its log head without the log: the votes' log positions are not checked (run verify-log on the head)"
+        )),
+        None => report
+            .problems
+            .push("the bundle has no log extract: its votes cannot be checked against the message log".into()),
+    }
+    lap(report, "log");
     let ctx = Context {
         source,
         voting_type: proposal.terms().voting_type,

@@ -8,6 +8,9 @@ pub struct Report {
     pub root: String,
     pub proposal: String,
     pub relayer: String,
+    /// Whether the caller named the relayer that must have signed
+    /// (otherwise the bundle is only shown consistent with itself).
+    pub relayer_pinned: bool,
     pub blocks: usize,
     pub votes: usize,
     pub counted: usize,
@@ -16,6 +19,8 @@ pub struct Report {
     pub inputs: usize,
     pub inputs_from_snapshots: usize,
     pub inputs_from_chain: usize,
+    /// Messages of the log extract replayed to the signed head.
+    pub log_messages: usize,
     pub result: Option<Value>,
     pub problems: Vec<String>,
     pub notes: Vec<String>,
@@ -42,6 +47,13 @@ impl Report {
             self.blocks, self.signatures, self.votes, self.counted, self.superseded,
             self.inputs, self.inputs_from_snapshots, self.inputs_from_chain
         );
+        if self.log_messages > 0 {
+            let _ = writeln!(
+                out,
+                "log      {} messages replayed to the signed head; every listed vote at its position",
+                self.log_messages
+            );
+        }
         if let Some(result) = &self.result {
             let _ = writeln!(out, "result   {result}");
         }
@@ -56,7 +68,12 @@ impl Report {
         for note in &self.notes {
             let _ = writeln!(out, "note     {note}");
         }
-        if self.ok() {
+        if self.ok() && !self.relayer_pinned {
+            let _ = writeln!(
+                out,
+                "OK, BUT THE RELAYER IS NOT PINNED: the outcome re-derives from the bundle, which is consistent with itself; who vouches for it is not established (pass --relayer or --trusted-head)"
+            );
+        } else if self.ok() {
             let _ = writeln!(out, "OK: the outcome re-derives from the bundle");
         } else {
             let _ = writeln!(out, "FAILED: {} problem(s)", self.problems.len());

@@ -200,8 +200,8 @@ fn a_closed_proposal_gets_a_bundle_that_verifies_from_its_cid_alone() {
     let out = votehub(&["verify", &root, "--gateway", &app.url, "--quiet"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("OK: the outcome re-derives"), "{text}");
-    // Without --relayer, the report says that nobody pinned who vouches.
+    // Without --relayer, the report says plainly that nobody pinned who vouches.
+    assert!(text.contains("OK, BUT THE RELAYER IS NOT PINNED"), "{text}");
     assert!(text.contains("was not pinned (--relayer)"), "{text}");
     let dir = tempfile::tempdir().unwrap();
     let car = dir.path().join("bundle.car");
@@ -220,6 +220,7 @@ fn a_closed_proposal_gets_a_bundle_that_verifies_from_its_cid_alone() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
+    assert!(text.contains("OK: the outcome re-derives"), "{text}");
     assert!(!text.contains("was not pinned"), "{text}");
     // Another relayer is refused.
     let out = votehub(&[
@@ -397,6 +398,47 @@ fn every_kind_of_tampering_is_caught_and_named() {
         &unsigned,
         "the relayer signature does not cover this bundle",
     );
+
+    // A vote moved to another position of the log.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, _, chunk| {
+        chunk["votes"][1]["mci"] = json!(1);
+    });
+    check(&blocks, &forged, "vote 1 (");
+    check(&blocks, &forged, "is not in the log extract");
+
+    // A vote's log link rewritten.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, _, chunk| {
+        chunk["votes"][2]["log"] = json!(format!("0x{}", "ab".repeat(32)));
+    });
+    check(&blocks, &forged, "with another link");
+
+    // A message removed from the log extract: it no longer replays to the
+    // signed head.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |blocks, body, _| {
+        let segment_cid = link_target(&body["log"]["segments"][0])
+            .unwrap()
+            .to_string();
+        let mut segment = read(blocks, &segment_cid);
+        segment["entries"].as_array_mut().unwrap().remove(2);
+        body["log"]["segments"][0] = link(&put(blocks, &segment));
+    });
+    check(&blocks, &forged, "does not replay to the link of head");
+
+    // The log head's statement signed by a key other than the bundle's.
+    let mut blocks = pristine.clone();
+    let forged = forge(&app, &mut blocks, &root, |_, body, _| {
+        let other = votehub::protocol::signature::Signer::generate();
+        let statement = votehub::format::log::head_statement(
+            body["log"]["mci"].as_i64().unwrap(),
+            body["log"]["log"].as_str().unwrap(),
+        );
+        body["log"]["relayer"] = json!(other.address().to_string());
+        body["log"]["signature"] = json!(other.personal_sign(&statement));
+    });
+    check(&blocks, &forged, "the bundle by");
 
     // A missing block is named.
     let partial = Blocks::new([&root, &body_cid].iter().map(|cid| {
