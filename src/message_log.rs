@@ -1,13 +1,15 @@
 //! The server's side of the append-only message log (`crate::format::log`):
-//! pinning signed heads and proving where a message sits. Links themselves
-//! are computed by the store as each message is inserted.
+//! pinning signed heads, proving where a message sits, and recording a
+//! change of relayer key. Links themselves are computed by the store as each
+//! message is inserted.
 
 use crate::format::log::{
-    head_statement, Head, Proof, Segment, GENESIS, HEAD_FORMAT, SEGMENT_ENTRIES,
+    head_statement, rotation_id, rotation_statement, Head, Proof, Rotation, Segment, GENESIS,
+    HEAD_FORMAT, ROTATION_FORMAT, ROTATION_KIND, SEGMENT_ENTRIES,
 };
 use crate::ipld::{dag_json, Link};
-use crate::protocol::signature::Signer;
-use crate::store::{Db, LogHead, StoreError};
+use crate::protocol::signature::{Address, Signer};
+use crate::store::{Db, LogHead, MessageRow, StoreError};
 
 /// Pins a head covering every message so far, unless the last head already
 /// does; returns the newest head. Runs inside one write transaction.
@@ -40,12 +42,58 @@ pub fn pin_head(db: &Db<'_>, relayer: &Signer, now: i64) -> Result<Option<LogHea
         relayer: relayer.address().to_string(),
         signature: relayer.personal_sign(&head_statement(mci, &log)),
         created: now,
+        rotations: db
+            .log_messages_of_kind(ROTATION_KIND, after, mci)?
+            .iter()
+            .map(|cid| Link::to(cid))
+            .collect(),
     };
     let (cid, bytes) = dag_json(&head)?;
     db.put_block(&cid, &bytes)?;
     let head = LogHead { mci, log, cid };
     db.put_log_head(&head, now)?;
     Ok(Some(head))
+}
+
+/// Appends a [`Rotation`] from `previous` to `next` to the log, signed by
+/// `next` and by `previous_key` when the old key is still held; returns its
+/// CID. The next head pinned links it. Runs inside one write transaction.
+pub fn rotate(
+    db: &Db<'_>,
+    previous: Address,
+    previous_key: Option<&Signer>,
+    next: &Signer,
+    now_ms: i64,
+) -> Result<String, StoreError> {
+    let after = db.last_log()?.map_or(0, |(mci, _)| mci);
+    let statement = rotation_statement(&previous.to_string(), &next.address().to_string(), after);
+    let rotation = Rotation {
+        format: ROTATION_FORMAT.to_string(),
+        hash: rotation_id(&statement),
+        address: next.address().to_string(),
+        previous: previous.to_string(),
+        after,
+        timestamp: now_ms / 1000,
+        signature: next.personal_sign(&statement),
+        previous_signature: previous_key.map(|key| key.personal_sign(&statement)),
+    };
+    let (cid, bytes) = dag_json(&rotation)?;
+    db.put_block(&cid, &bytes)?;
+    db.insert_message(&MessageRow {
+        mci: 0,
+        id: rotation.hash.clone(),
+        ipfs: cid.clone(),
+        address: rotation.address.clone(),
+        version: ROTATION_FORMAT.to_string(),
+        timestamp: rotation.timestamp,
+        space: None,
+        kind: ROTATION_KIND.to_string(),
+        receipt: next.personal_sign(&rotation.signature),
+        sig: rotation.signature,
+        received: now_ms,
+        log: String::new(),
+    })?;
+    Ok(cid)
 }
 
 /// Messages `after + 1 ..= upto` as segment blocks, [`SEGMENT_ENTRIES`] each.

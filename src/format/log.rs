@@ -11,6 +11,11 @@
 //! [`Segment`]s list every message since the previous head, so anyone can
 //! replay the links between two heads, and a voter holding a receipt can show
 //! where their message sits under a head ([`Proof`]).
+//!
+//! When the relayer key changes, a [`Rotation`] message enters the log
+//! (signed by the new key, and by the old one when it is still held), and
+//! the first head under the new key links it, so auditors can follow the
+//! chain of relayer keys from any head they trust.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -58,6 +63,51 @@ pub fn head_statement(mci: i64, log: &str) -> String {
     format!("votehub log head {mci}: {log}")
 }
 
+/// `format` of a relayer rotation block.
+pub const ROTATION_FORMAT: &str = "votehub-relayer-rotation/1";
+
+/// The message kind (`type`) of a rotation in the log.
+pub const ROTATION_KIND: &str = "relayer-rotation";
+
+/// The text both keys sign (EIP-191) for a rotation.
+pub fn rotation_statement(previous: &str, next: &str, after: i64) -> String {
+    format!("votehub relayer rotation after message {after}: {previous} -> {next}")
+}
+
+/// The id of a rotation message: `0x` sha256 of its statement.
+pub fn rotation_id(statement: &str) -> String {
+    format!("0x{}", hex::encode(Sha256::digest(statement.as_bytes())))
+}
+
+/// A change of relayer key, as a message of the log (a DAG-JSON block).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    /// Always [`ROTATION_FORMAT`].
+    pub format: String,
+    /// The message id: [`rotation_id`] of the statement.
+    pub hash: String,
+    /// The new relayer, EIP-55 (it signs every later receipt and head).
+    pub address: String,
+    /// The relayer before, EIP-55.
+    pub previous: String,
+    /// The last message receipted by `previous` (0 when none).
+    pub after: i64,
+    /// Unix seconds.
+    pub timestamp: i64,
+    /// The new key's `personal_sign` of [`rotation_statement`].
+    pub signature: String,
+    /// The old key's, or `null` when the old key was lost: such a rotation is
+    /// the operator's word alone.
+    pub previous_signature: Option<String>,
+}
+
+impl Rotation {
+    /// The statement this rotation's signatures cover.
+    pub fn statement(&self) -> String {
+        rotation_statement(&self.previous, &self.address, self.after)
+    }
+}
+
 /// A log head block: the log's state after message `mci`, signed by the
 /// relayer, linking the previous head and the segments in between.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +132,10 @@ pub struct Head {
     pub signature: String,
     /// Unix seconds when the head was pinned.
     pub created: i64,
+    /// The [`Rotation`] messages among this head's messages, in log order
+    /// (absent when there are none, so heads without one keep their bytes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotations: Vec<Link>,
 }
 
 /// One segment block of a head.

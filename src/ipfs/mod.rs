@@ -1,7 +1,7 @@
 //! IPFS nodes and gateways: the [`Pinner`] trait the pinning worker pushes
 //! blocks through, its Kubo implementation ([`Kubo`], the only code that knows
 //! ipfs-api-backend-hyper), and the two remote block sources of the verifier:
-//! [`KuboBlocks`] and [`car_from_gateway`].
+//! [`KuboBlocks`], [`car_from_gateway`] and [`GatewayBlocks`].
 
 mod blocks;
 mod gateway;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use cid::Cid;
 
 pub use blocks::KuboBlocks;
-pub use gateway::car_from_gateway;
+pub use gateway::{car_from_gateway, GatewayBlocks};
 pub use kubo::Kubo;
 
 /// Kubo's answer to a request that takes longer counts as a failure.

@@ -74,6 +74,23 @@ impl Db<'_> {
         Ok(rows)
     }
 
+    /// CIDs of the messages of `kind` at positions `after + 1 ..= upto`, in
+    /// log order (the relayer rotations a head links).
+    pub(crate) fn log_messages_of_kind(
+        &self,
+        kind: &str,
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT ipfs FROM messages WHERE type = ?1 AND mci > ?2 AND mci <= ?3 ORDER BY mci",
+        )?;
+        let rows = statement
+            .query_map(params![kind, after, upto], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// The CID of the alias message that links `alias` to its account.
     pub(crate) fn alias_message(&self, alias: &str) -> Result<Option<String>, StoreError> {
         Ok(self

@@ -34,6 +34,7 @@ pub(super) fn check_relayer(
                     "the bundle is signed by relayer {signer}, not by the expected {expected}"
                 )),
                 Some(_) => report.relayer_pinned = true,
+                None if options.trusted_head.is_some() => {}
                 None => report.notes.push(format!(
                     "the relayer {signer} was not pinned (--relayer): the checks prove the bundle consistent, not who vouches for it; a forgery re-signed with any key would pass them, so compare {signer} with a relayer address you hold from elsewhere"
                 )),

@@ -4,7 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::format::bundle::{Body, Entry, LogExtract, Root};
-use crate::format::log::{head_statement, link, Head, Segment, GENESIS, HEAD_FORMAT};
+use crate::format::log::{
+    head_statement, link, rotation_id, Head, Rotation, Segment, GENESIS, HEAD_FORMAT,
+    ROTATION_FORMAT,
+};
 use crate::ipld::source::BlockSource;
 use crate::protocol::signature::{personal_signer, Address};
 
@@ -117,22 +120,34 @@ pub struct LogReport {
     pub messages: usize,
     pub first_mci: i64,
     pub last_mci: i64,
+    /// The newest head's relayer.
     pub relayer: String,
+    /// The oldest head's relayer (the `since` head's, when given).
+    pub first_relayer: String,
+    /// Each change of relayer key walked, newest first, in words.
+    pub rotations: Vec<String>,
+    /// How many of them the old key did not sign.
+    pub unattested: usize,
     pub problems: Vec<String>,
 }
 
 /// Replays the log from the head `head` back to `since` (an earlier head) or
-/// to the first message: every head signed by the same relayer, every
-/// segment's links ending at its head, every head chained to the one before.
+/// to the first message: every head signed by its relayer, every change of
+/// relayer recorded by a rotation in the log, every segment's links ending
+/// at its head, every head chained to the one before.
 pub fn verify_log(source: &dyn BlockSource, head: &str, since: Option<&str>) -> LogReport {
     let mut report = LogReport::default();
-    let mut relayer: Option<Address> = None;
+    // The relayer the next (older) head must be signed by.
+    let mut expected: Option<Address> = None;
     let mut current = head.to_string();
     loop {
         if Some(current.as_str()) == since {
+            if let Err(problem) = check_signed(source, &current, &mut expected, &mut report) {
+                report.problems.push(problem);
+            }
             return report;
         }
-        match check_head(source, &current, &mut relayer, &mut report) {
+        match check_head(source, &current, &mut expected, &mut report) {
             Ok(Some(previous)) => current = previous,
             Ok(None) => {
                 if let Some(since) = since {
@@ -159,32 +174,52 @@ fn read_head(source: &dyn BlockSource, cid: &str, what: &str) -> Result<Head, St
     Ok(head)
 }
 
-/// Checks one head and its segments; returns the previous head's CID, after
-/// checking that it is the head this one claims to follow.
-fn check_head(
+/// Reads a head and checks its signature, by the relayer `expected` when one
+/// is expected.
+fn check_signed(
     source: &dyn BlockSource,
     cid: &str,
-    relayer: &mut Option<Address>,
+    expected: &mut Option<Address>,
     report: &mut LogReport,
-) -> Result<Option<String>, String> {
+) -> Result<(Head, Address), String> {
     let head = read_head(source, cid, "log head")?;
     let mci = head.mci;
     let signer = personal_signer(&head_statement(mci, &head.log), &head.signature).ok();
-    let claimed = Address::parse_any(&head.relayer).ok();
-    match (signer, claimed, *relayer) {
-        (Some(s), Some(c), None) if s == c => {
-            *relayer = Some(s);
-            report.relayer = s.to_string();
-        }
-        (Some(s), Some(c), Some(r)) if s == c && s == r => {}
+    let signer = match signer {
+        Some(signer) if Address::parse_any(&head.relayer).ok() == Some(signer) => signer,
         _ => {
             return Err(format!(
-                "log head {cid} (message {mci}): its signature is not the relayer's"
+                "log head {cid} (message {mci}): its signature is not the relayer's it names"
+            ))
+        }
+    };
+    match *expected {
+        None => report.relayer = signer.to_string(),
+        Some(expected) if expected == signer => {}
+        Some(expected) => {
+            return Err(format!(
+                "log head {cid} (message {mci}) is signed by {signer}, but the heads after it by {expected}, and no rotation in the log links them"
             ))
         }
     }
-    let mut expected = head.previous_log.clone();
+    report.first_relayer = signer.to_string();
+    *expected = Some(signer);
+    Ok((head, signer))
+}
+
+/// Checks one head, its segments and its rotations; returns the previous
+/// head's CID, after checking that it is the head this one claims to follow.
+fn check_head(
+    source: &dyn BlockSource,
+    cid: &str,
+    expected: &mut Option<Address>,
+    report: &mut LogReport,
+) -> Result<Option<String>, String> {
+    let (head, signer) = check_signed(source, cid, expected, report)?;
+    let mci = head.mci;
+    let mut replayed = head.previous_log.clone();
     let mut last = head.previous_mci;
+    let mut logged = HashSet::new();
     for (index, segment) in head.segments.iter().enumerate() {
         let what = format!("log head {cid} segment {index}");
         let segment: Segment = fetch_typed(source, &segment.cid, &what)?;
@@ -195,16 +230,65 @@ fn check_head(
                 ));
             }
             last = *entry_mci;
-            expected = link(&expected, id, message_cid);
+            replayed = link(&replayed, id, message_cid);
+            logged.insert(message_cid.clone());
             report.messages += 1;
         }
     }
-    if last != mci || expected != head.log {
+    if last != mci || replayed != head.log {
         return Err(format!(
             "log head {cid}: its messages {}..{mci} do not replay to its link (a message was removed, changed or reordered)",
             head.previous_mci + 1
         ));
     }
+    // Rotations, newest first: each hands the key from `previous` to `address`.
+    let mut holder = signer;
+    for rotation in head.rotations.iter().rev() {
+        let what = format!("log head {cid}: rotation {}", rotation.cid);
+        if !logged.contains(&rotation.cid) {
+            return Err(format!("{what} is not among the head's messages"));
+        }
+        let rotation: Rotation = fetch_typed(source, &rotation.cid, &what)?;
+        let statement = rotation.statement();
+        let signed_by = |signature: &str| personal_signer(&statement, signature).ok();
+        let (next, previous) = (
+            Address::parse_any(&rotation.address).ok(),
+            Address::parse_any(&rotation.previous).ok(),
+        );
+        if rotation.format != ROTATION_FORMAT
+            || rotation.hash != rotation_id(&statement)
+            || next != Some(holder)
+            || signed_by(&rotation.signature) != next
+        {
+            return Err(format!(
+                "{what} does not hand the key to {holder} under the new key's signature"
+            ));
+        }
+        let Some(previous) = previous else {
+            return Err(format!("{what} names no previous relayer"));
+        };
+        let attested = match &rotation.previous_signature {
+            Some(signature) if signed_by(signature) == Some(previous) => true,
+            Some(_) => {
+                return Err(format!(
+                    "{what}: the old key's signature is not {previous}'s"
+                ))
+            }
+            None => false,
+        };
+        report.unattested += usize::from(!attested);
+        report.rotations.push(format!(
+            "after message {}: relayer {previous} -> {holder}, {}",
+            rotation.after,
+            if attested {
+                "signed by both keys"
+            } else {
+                "NOT signed by the old key (it was lost): the operator's word alone"
+            }
+        ));
+        holder = previous;
+    }
+    *expected = Some(holder);
     report.heads += 1;
     report.last_mci = report.last_mci.max(mci);
     report.first_mci = head.previous_mci + 1;
@@ -225,4 +309,75 @@ fn check_head(
         ));
     }
     Ok(Some(previous.cid.clone()))
+}
+
+/// Pins the relayer from a head the caller trusts: the heads from the
+/// bundle's close head back to `trusted` must replay, every change of key
+/// on the way be signed by the old key, and the key they lead to sign the
+/// bundle.
+pub(super) fn check_trusted(
+    source: &dyn BlockSource,
+    trusted: &str,
+    root: &Root,
+    body: &Body,
+    report: &mut Report,
+) {
+    let Some((head, mci, log)) = body
+        .log
+        .as_ref()
+        .map(|extract| (extract.head.clone(), extract.mci, extract.log.clone()))
+        .or_else(|| {
+            body.log_head
+                .as_ref()
+                .map(|named| (named.cid.clone(), named.mci, named.log.clone()))
+        })
+    else {
+        report
+            .problems
+            .push("--trusted-head: the bundle names no log head".into());
+        return;
+    };
+    let walked = verify_log(source, &head, Some(trusted));
+    let mut problems: Vec<String> = walked
+        .problems
+        .iter()
+        .map(|problem| format!("from the trusted head {trusted}: {problem}"))
+        .collect();
+    match read_head(source, &head, "the bundle's log head") {
+        Ok(block) if block.mci == mci && block.log == log => {}
+        Ok(_) => problems.push(format!(
+            "the log head {head} is not at message {mci} with link {log} as the bundle says"
+        )),
+        Err(problem) => problems.push(problem),
+    }
+    if walked.unattested > 0 {
+        problems.push(format!(
+            "between the trusted head {trusted} and the bundle the relayer changed without the old key's signature: {}",
+            walked.rotations.join("; ")
+        ));
+    }
+    if problems.is_empty()
+        && Address::parse_any(&walked.relayer).ok() != Address::parse_any(&root.relayer).ok()
+    {
+        problems.push(format!(
+            "the log from the trusted head leads to relayer {}, but the bundle is signed by {}",
+            walked.relayer, root.relayer
+        ));
+    }
+    if !problems.is_empty() {
+        report.problems.extend(problems);
+        return;
+    }
+    report.relayer_pinned = true;
+    report.notes.push(format!(
+        "relayer pinned by the trusted head {trusted} ({}): {} heads and {} messages replayed to the bundle's log head{}",
+        walked.first_relayer,
+        walked.heads,
+        walked.messages,
+        if walked.rotations.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", walked.rotations.join("; "))
+        }
+    ));
 }

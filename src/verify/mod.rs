@@ -43,6 +43,9 @@ pub struct Options {
     pub rpc: Option<String>,
     /// The relayer that must have signed the bundle.
     pub relayer: Option<Address>,
+    /// A log head the caller trusts: the relayer is pinned by replaying the
+    /// log from the bundle's head back to it.
+    pub trusted_head: Option<String>,
     /// Threads for signature checks (0: one per core).
     pub threads: usize,
     /// Show a progress bar on stderr.
@@ -197,6 +200,9 @@ fn run(
         None => report
             .problems
             .push("the bundle has no log extract: its votes cannot be checked against the message log".into()),
+    }
+    if let Some(trusted) = &options.trusted_head {
+        log::check_trusted(source, trusted, &root, &body, report);
     }
     lap(report, "log");
     let ctx = Context {

@@ -28,6 +28,12 @@ fn votehub(args: &[&str]) -> std::process::Output {
 /// seconds, four voters (one revote, one through an alias), then the close.
 /// Returns the app, the proposal and the bundle root.
 fn closed_proposal() -> (TestApp, String, String) {
+    closed_proposal_with(|_| {})
+}
+
+/// [`closed_proposal`], with a log head pinned over the space's settings
+/// first, and `before_votes` run before the proposal is made.
+pub fn closed_proposal_with(before_votes: impl FnOnce(&TestApp)) -> (TestApp, String, String) {
     let app = spawn_app();
     let controller = address(0);
     app.db(|db| db.set_controller(SPACE, &controller, now()).unwrap());
@@ -44,6 +50,8 @@ fn closed_proposal() -> (TestApp, String, String) {
         Kind::Settings,
         json!({"space": SPACE, "settings": settings.to_string()}),
     );
+    app.block_on(app.closer.pin_head()).unwrap();
+    before_votes(&app);
     let mut csv = String::from("address,balance\n");
     for (index, tokens) in [(1, 5u64), (2, 3), (3, 2), (4, 7)] {
         csv.push_str(&format!(
@@ -717,4 +725,130 @@ fn frozen_fields_are_rederived_from_the_signed_messages() {
         &report,
         "the frozen proposal says type \"single-choice\", the signed messages give \"basic\"",
     );
+}
+
+/// Hands the relayer key to an interim key (signed by the old one only when
+/// `attested`), pins a head under it, and hands it back, signed.
+fn rotate_and_back(app: &TestApp, attested: bool) {
+    use votehub::message_log::{pin_head, rotate};
+    let relayer = votehub::app::relayer_key::load_or_create(app.dir()).unwrap();
+    let interim = votehub::protocol::signature::Signer::generate();
+    let ms = votehub::clock::unix_ms();
+    app.store
+        .write_once(|db| {
+            rotate(
+                db,
+                relayer.address(),
+                attested.then_some(&relayer),
+                &interim,
+                ms,
+            )?;
+            pin_head(db, &interim, now())?;
+            rotate(db, interim.address(), Some(&interim), &relayer, ms)?;
+            Ok::<_, votehub::store::StoreError>(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_trusted_log_head_pins_the_relayer_through_signed_rotations_only() {
+    let first_head = |app: &TestApp| {
+        app.get("/api/log/head").1["cid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut first = String::new();
+    let (app, _, root) = closed_proposal_with(|app| {
+        first = first_head(app);
+        rotate_and_back(app, true);
+    });
+    let out = votehub(&[
+        "verify",
+        &root,
+        "--gateway",
+        &app.url,
+        "--trusted-head",
+        &first,
+        "--quiet",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("OK: the outcome re-derives"), "{text}");
+    assert!(
+        text.contains(&format!("relayer pinned by the trusted head {first}")),
+        "{text}"
+    );
+    assert_eq!(text.matches("signed by both keys").count(), 2, "{text}");
+    let close_head = app.get("/api/log/head").1["cid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = votehub(&["verify-log", &close_head, "--gateway", &app.url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches("signed by both keys").count(), 2, "{text}");
+
+    // A block that is not a head of this log pins nothing.
+    let out = votehub(&[
+        "verify",
+        &root,
+        "--gateway",
+        &app.url,
+        "--trusted-head",
+        &root,
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is not an earlier head of this log"));
+
+    // A head signed by another key with no rotation in the log is caught.
+    let stranger = votehub::protocol::signature::Signer::generate();
+    app.accept(1, Kind::Follow, json!({"space": SPACE}));
+    let forged = app
+        .store
+        .write_once(|db| votehub::message_log::pin_head(db, &stranger, now()))
+        .unwrap()
+        .unwrap();
+    let blocks = votehub::ipfs::car_from_gateway(&app.url, &forged.cid).unwrap();
+    let report = votehub::verify::verify_log(&blocks, &forged.cid, None);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("no rotation in the log links them")),
+        "{:?}",
+        report.problems
+    );
+
+    // The old key did not sign the change: the trusted head vouches for
+    // nothing after it, although the log itself replays.
+    let mut first = String::new();
+    let (app, _, root) = closed_proposal_with(|app| {
+        first = first_head(app);
+        rotate_and_back(app, false);
+    });
+    let out = votehub(&[
+        "verify",
+        &root,
+        "--gateway",
+        &app.url,
+        "--trusted-head",
+        &first,
+        "--quiet",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("changed without the old key's signature"),
+        "{text}"
+    );
+    let close_head = app.get("/api/log/head").1["cid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = votehub(&["verify-log", &close_head, "--gateway", &app.url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("NOT signed by the old key"), "{text}");
 }

@@ -480,3 +480,104 @@ fn serve_pins_an_audit_bundle_and_log_heads_when_a_proposal_closes() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("1 votes (1 counted, 0 superseded)"), "{text}");
 }
+
+/// The relayer key changes only through the log: `rotate-relayer` (refused
+/// while a server holds the data directory) records a rotation signed by
+/// both keys, a lost key accepted with `--accept-new-relayer` records one
+/// the old key did not sign, and `verify-log` follows both.
+#[test]
+fn relayer_rotations_are_recorded_in_the_log_and_followed_by_verify_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("votehub.toml");
+    std::fs::write(&config, "[audit]\ntick_ms = 100\nlog_head_interval = 1\n").unwrap();
+    let config = config.to_str().unwrap();
+    let data = dir.path().join("data");
+    let agent = new_agent();
+    let head_after = |server: &Server, mci: i64| -> (String, i64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let head: Value = agent
+                .get(format!("{}/api/log/head", server.url))
+                .call()
+                .unwrap()
+                .body_mut()
+                .read_json()
+                .unwrap_or(Value::Null);
+            if let (Some(cid), Some(at)) = (head["cid"].as_str(), head["mci"].as_i64()) {
+                if at > mci {
+                    return (cid.to_string(), at);
+                }
+            }
+            assert!(Instant::now() < deadline, "no log head after message {mci}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let relayer = |data: &std::path::Path| {
+        votehub::app::relayer_key::load_or_create(data)
+            .unwrap()
+            .address()
+            .to_string()
+    };
+
+    let mut server = Server::start(&data, &["--config", config, "--demo"]);
+    let (_, first_mci) = head_after(&server, 0);
+    let first = relayer(&data);
+    // A second server, or a rotation, while this one runs: refused.
+    for args in [
+        &["serve", "--listen", "127.0.0.1:0"][..],
+        &["rotate-relayer"],
+    ] {
+        let out = votehub(&data, args);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("in use by a running votehub server"),
+            "{stderr}"
+        );
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    let out = votehub(&data, &["rotate-relayer"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    let second = relayer(&data);
+    assert_ne!(first, second);
+    assert!(
+        text.contains(&format!("relayer rotated: {first} -> {second}")),
+        "{text}"
+    );
+    assert!(data.join(format!("relayer.key.retired-{first}")).exists());
+
+    // The server starts under the new key (the newest receipt is its own).
+    let mut server = Server::start(&data, &["--config", config]);
+    let (head, second_mci) = head_after(&server, first_mci);
+    let out = votehub(&data, &["verify-log", &head, "--gateway", &server.url]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("relayer {first} -> {second}, signed by both keys")),
+        "{text}"
+    );
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    // The key lost: refused, then accepted and recorded as unsigned by it.
+    std::fs::remove_file(data.join("relayer.key")).unwrap();
+    let out = votehub(&data, &["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let server = Server::start(&data, &["--config", config, "--accept-new-relayer"]);
+    let third = relayer(&data);
+    let (head, _) = head_after(&server, second_mci);
+    let out = votehub(&data, &["verify-log", &head, "--gateway", &server.url]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "relayer {second} -> {third}, NOT signed by the old key"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("relayer {first} -> {second}, signed by both keys")));
+    assert!(text.contains(&format!("relayer {third}")), "{text}");
+}

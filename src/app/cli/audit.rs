@@ -44,6 +44,7 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let options = crate::verify::Options {
         rpc: args.rpc,
         relayer,
+        trusted_head: args.trusted_head,
         threads: args.threads,
         progress: !args.quiet,
     };
@@ -68,6 +69,9 @@ pub(super) fn verify_log(
         "log head {head}: {} heads, {} messages ({}..{}), relayer {}",
         report.heads, report.messages, report.first_mci, report.last_mci, report.relayer
     );
+    for rotation in &report.rotations {
+        println!("  rotation {rotation}");
+    }
     if !report.problems.is_empty() {
         for problem in &report.problems {
             println!("  - {problem}");
@@ -117,7 +121,7 @@ pub(super) fn export_car(data: &Path, cid: &str, output: &Path) -> anyhow::Resul
 /// The block source a verify command names.
 fn open_source(args: &SourceArgs, root: &str) -> anyhow::Result<Box<dyn BlockSource>> {
     if let Some(gateway) = &args.gateway {
-        return Ok(Box::new(crate::ipfs::car_from_gateway(gateway, root)?));
+        return Ok(Box::new(crate::ipfs::GatewayBlocks::new(gateway, root)?));
     }
     if let Some(car) = &args.car {
         return Ok(Box::new(Blocks::from_car_file(car)?));

@@ -79,3 +79,37 @@ pub(super) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
+
+/// Holds `<data>/votehub.lock` while the server (or a command that must not
+/// run beside it, such as `rotate-relayer`) runs: two writers with different
+/// relayer keys would break the log's chain of keys.
+pub(super) fn lock_data_dir(data: &Path, what: &str) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let path = data.join("votehub.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{} is in use by a running votehub server; stop it before {what}",
+            data.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
+/// `votehub rotate-relayer`.
+pub(super) fn rotate_relayer(data: &Path) -> anyhow::Result<ExitCode> {
+    let _lock = lock_data_dir(data, "rotating the relayer key")?;
+    let store = open_store(data)?;
+    let (old, new) = crate::app::relayer_key::rotate(data, &store)?;
+    println!("relayer rotated: {old} -> {new}, signed by both keys in the message log");
+    println!("the old key is kept as relayer.key.retired-{old}; back up the new relayer.key now");
+    Ok(ExitCode::SUCCESS)
+}

@@ -114,6 +114,9 @@ pub enum Command {
     /// The IPFS (Kubo) pin outbox.
     #[command(subcommand)]
     Ipfs(IpfsCommand),
+    /// Replace the relayer key (the server stopped): the change enters the message log signed by
+    /// the old and the new key, so auditors can follow the chain of relayer keys.
+    RotateRelayer,
     /// Check that the store still holds what was acknowledged: every block against its CID, the
     /// message log's links, every message and vote row against its signed block, the pin outbox,
     /// SQLite's own check. Read-only; works whether or not the server runs. Exits 1 on any problem.
@@ -197,6 +200,11 @@ pub struct VerifyArgs {
     /// Require the bundle to be signed by this relayer address.
     #[arg(long)]
     pub relayer: Option<String>,
+    /// Pin the relayer from a log head you hold from elsewhere (the log's first head, or any you
+    /// pinned earlier): the log is replayed from the bundle's head back to it, following key
+    /// rotations. Needs a source that serves log heads (--gateway or --ipfs-api).
+    #[arg(long, value_name = "CID")]
+    pub trusted_head: Option<String>,
     /// Threads for signature checks [default: one per core].
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -282,6 +290,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sign(args) => sign::sign(args),
         Command::Ipfs(IpfsCommand::Status { json }) => ipfs::status(data, json),
         Command::Check { recent } => data::check(data, recent),
+        Command::RotateRelayer => data::rotate_relayer(data),
     };
     outcome.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");

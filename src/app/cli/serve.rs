@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::data::{check_store, open_store};
+use super::data::{check_store, lock_data_dir, open_store};
 use super::ServeArgs;
 use crate::app::config::ServeConfig;
 use crate::ingest::Ingestor;
@@ -43,7 +43,9 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| "votehub=info,actix_web=warn".into()),
         )
         .init();
+    let _lock = lock_data_dir(data, "starting another server on it")?;
     let store = open_store(data)?;
+    crate::app::relayer_key::finish_interrupted_rotation(data, &store)?;
     if !args.skip_start_check {
         let report = check_store(&store, Scope::Recent(START_CHECK_MESSAGES))?;
         anyhow::ensure!(
