@@ -12,7 +12,8 @@
 //! 3. `verify`, the offline verifier, on nothing but the two layers above;
 //! 4. `store`, SQLite and its single writer;
 //! 5. services: `message_log`, `power`, `results`, `pinning`, `integrity`, then `ingest`
-//!    (with its `rules`), then `audit`, then `reads`;
+//!    (with its `rules`), then `audit`, then `reads`, then `hub` (Snapshot's
+//!    GraphQL read API over `reads`);
 //! 6. edges: `http` (actix-web) and `app` (the CLI, configuration, demo).
 
 pub mod app;
@@ -21,6 +22,7 @@ pub mod chain;
 pub mod clock;
 pub mod format;
 pub mod http;
+pub mod hub;
 pub mod ingest;
 pub mod integrity;
 pub mod ipfs;

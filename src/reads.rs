@@ -13,7 +13,9 @@ use crate::ipld::DagError;
 use crate::protocol::signature::Address;
 use crate::results::ResultsError;
 use crate::store::writer::Writer;
-use crate::store::{Db, LogHead, MessageRow, ProposalRow, Store, StoreError, VotePage, VoteRow};
+use crate::store::{
+    Db, LogHead, MessageRow, ProposalRow, Store, StoreError, StoredResult, VotePage, VoteRow,
+};
 
 /// Why a read gave no answer.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +112,15 @@ impl Reads {
         })
         .await
         .map_err(|err| ReadError::Task(err.to_string()))?
+    }
+
+    /// Any read of the hub's GraphQL resolvers, on the same blocking
+    /// threads and read snapshot as every other read.
+    pub async fn hub<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Db<'_>) -> Result<T, ReadError> + Send + 'static,
+    ) -> Result<T, ReadError> {
+        self.run(query).await
     }
 
     /// A live space: its settings with `id`, `ipfs`, `controller`, `created`
@@ -232,16 +243,23 @@ impl Reads {
     /// A proposal's current result as canonical JSON (counted, stored and
     /// frozen as `crate::results::current` does).
     pub async fn result(&self, id: &str) -> Result<String, ReadError> {
-        crate::results::current(
+        self.current_result(id)
+            .await?
+            .map(|result| result.json)
+            .ok_or(ReadError::NotFound("proposal"))
+    }
+
+    /// A proposal's current result with its state and time, `None` for an
+    /// unknown proposal.
+    pub async fn current_result(&self, id: &str) -> Result<Option<StoredResult>, ReadError> {
+        Ok(crate::results::current(
             &self.store,
             Some(&self.writer),
             id,
             unix_now(),
             self.finalize_delay,
         )
-        .await?
-        .map(|result| result.json)
-        .ok_or(ReadError::NotFound("proposal"))
+        .await?)
     }
 
     /// Voting power of `addresses` under `specs` at `block`: per strategy,

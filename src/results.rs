@@ -53,6 +53,7 @@ pub async fn current(
             let result = compute(&proposal.terms(), &votes, hide_abstain, now, finalize_delay);
             let stored = StoredResult {
                 vote_changes: proposal.vote_changes,
+                computed: now,
                 state: result.scores_state,
                 json: result.to_json(),
             };

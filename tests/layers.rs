@@ -33,9 +33,10 @@ const LAYERS: &[(&str, u8)] = &[
     ("ingest", 8),
     ("audit", 9),
     ("reads", 10),
+    ("hub", 11),
     // Edges.
-    ("http", 11),
-    ("app", 12),
+    ("http", 12),
+    ("app", 13),
 ];
 
 /// Crates a layer may not name, by the highest layer the ban applies to.
@@ -52,6 +53,9 @@ const BANNED: &[(&str, u8)] = &[
 /// the edges' conveniences in `app`.
 const ONLY_IN: &[(&str, &str)] = &[
     ("actix_web", "http"),
+    ("actix_cors", "http"),
+    ("async_graphql", "hub"),
+    ("async_graphql_value", "hub"),
     ("governor", "http"),
     ("ipfs_api_backend_hyper", "ipfs"),
     ("anyhow", "app"),

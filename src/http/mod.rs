@@ -4,6 +4,7 @@
 
 mod client;
 mod error;
+mod graphql;
 mod ingest;
 mod read;
 mod scores;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::hub::Hub;
 use crate::ingest::Ingestor;
 use crate::reads::Reads;
 
@@ -26,6 +28,7 @@ pub use error::ApiError;
 pub struct AppState {
     ingestor: Ingestor,
     reads: Reads,
+    hub: Hub,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     read_limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     trusted_proxies: Arc<Vec<IpAddr>>,
@@ -46,6 +49,7 @@ impl AppState {
     pub fn new(ingestor: Ingestor, reads: Reads, rate_limit: u32, max_body: usize) -> Self {
         AppState {
             ingestor,
+            hub: Hub::new(reads.clone()),
             reads,
             limiter: per_minute(rate_limit),
             read_limiter: None,
@@ -104,12 +108,25 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::get().to(read::message_proof),
         )
         .route("/api/log/head", web::get().to(read::log_head))
-        .route("/ipfs/{cid}", web::get().to(read::block));
+        .route("/ipfs/{cid}", web::get().to(read::block))
+        .route("/graphql", web::post().to(graphql::post))
+        .route("/graphql", web::get().to(graphql::get));
 }
 
 /// Any other path or method: a 404 in Snapshot's shape.
 async fn no_route() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("route"))
+}
+
+/// Any origin may read and write, as Snapshot's hub and sequencer allow:
+/// browser apps are served from other origins than the hub.
+fn cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allow_any_method()
+        .allow_any_header()
+        .max_age(86_400)
 }
 
 /// Runs `work` on the runtime the server needs (actix's `System`: a tokio
@@ -131,6 +148,7 @@ pub fn start(
             .configure(routes)
             .default_service(web::to(no_route))
             .wrap(actix_web::middleware::from_fn(client::limit_reads))
+            .wrap(cors())
     })
     .workers(workers.max(1))
     .listen(listener)?

@@ -24,7 +24,7 @@ pub struct MessageRow {
     pub log: String,
 }
 
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
+pub(super) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
     Ok(MessageRow {
         mci: row.get("mci")?,
         id: row.get("id")?,

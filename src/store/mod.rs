@@ -11,6 +11,7 @@ mod balances;
 mod cache;
 mod check;
 mod db;
+mod listing;
 mod messages;
 mod outbox;
 mod proposals;
@@ -29,6 +30,10 @@ pub use audit::{LogHead, VoteMessage};
 pub(crate) use cache::{RowCache, RowView};
 pub use check::LoggedMessage;
 pub use db::Db;
+pub use listing::{
+    AliasRow, Cmp, Filter, FollowRow, LeaderboardRow, Page, SpaceCounts, StatementRow,
+    SubscriptionRow, UserCounts, UserRow,
+};
 pub use messages::MessageRow;
 pub use outbox::{DuePin, PinMismatch, PinRetry, PinStatus};
 pub use proposals::{ProposalRow, StoredResult};
@@ -61,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_audit.sql"),
     include_str!("migrations/0006_append_layout.sql"),
     include_str!("migrations/0007_proposal_counts.sql"),
+    include_str!("migrations/0008_hub_reads.sql"),
 ];
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

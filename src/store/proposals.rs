@@ -68,6 +68,8 @@ impl ProposalRow {
 #[derive(Debug, Clone)]
 pub struct StoredResult {
     pub vote_changes: i64,
+    /// When it was counted, unix seconds.
+    pub computed: i64,
     pub state: ScoresState,
     pub json: String,
 }
@@ -96,7 +98,7 @@ fn voting_type_column(row: &Row<'_>) -> rusqlite::Result<VotingType> {
     })
 }
 
-fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
+pub(super) fn proposal_from_row(row: &Row<'_>) -> rusqlite::Result<ProposalRow> {
     let strings = |value: Value| -> Vec<String> {
         value
             .as_array()
@@ -245,12 +247,15 @@ impl Db<'_> {
     pub fn result(&self, proposal: &str) -> Result<Option<StoredResult>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT vote_changes, state, result FROM results WHERE proposal = ?1")?
+            .prepare_cached(
+                "SELECT vote_changes, state, result, computed FROM results WHERE proposal = ?1",
+            )?
             .query_row([proposal], |r| {
                 Ok(StoredResult {
                     vote_changes: r.get(0)?,
                     state: ScoresState::parse(&r.get::<_, String>(1)?),
                     json: r.get(2)?,
+                    computed: r.get(3)?,
                 })
             })
             .optional()?)

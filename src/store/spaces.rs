@@ -18,6 +18,17 @@ pub struct SpaceRow {
     pub deleted: bool,
 }
 
+pub(super) fn space_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SpaceRow> {
+    Ok(SpaceRow {
+        id: row.get("id")?,
+        settings: json_column(row, "settings")?,
+        ipfs: row.get("ipfs")?,
+        created: row.get("created")?,
+        updated: row.get("updated")?,
+        deleted: row.get("deleted")?,
+    })
+}
+
 impl Db<'_> {
     pub fn controller(&self, space: &str) -> Result<Option<String>, StoreError> {
         Ok(self
@@ -45,16 +56,7 @@ impl Db<'_> {
         Ok(self
             .conn
             .prepare_cached("SELECT * FROM spaces WHERE id = ?1")?
-            .query_row([id], |row| {
-                Ok(SpaceRow {
-                    id: row.get("id")?,
-                    settings: json_column(row, "settings")?,
-                    ipfs: row.get("ipfs")?,
-                    created: row.get("created")?,
-                    updated: row.get("updated")?,
-                    deleted: row.get("deleted")?,
-                })
-            })
+            .query_row([id], space_from_row)
             .optional()?)
     }
 

@@ -30,3 +30,5 @@ mod integrity;
 mod shapes;
 // The bundle and log-head formats, byte for byte, from a fixed store.
 mod golden;
+// Snapshot's hub GraphQL API: the hub's schema, defaults, limits and errors.
+mod graphql;

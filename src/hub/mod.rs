@@ -1,0 +1,203 @@
+//! Snapshot's hub GraphQL read API (`/graphql`): the hub's schema, types,
+//! `where` inputs, defaults, orderings, limits and error strings, over the
+//! read service, so that a client written for hub.snapshot.org (its web
+//! UIs, bots, the MCP server) reads votehub unchanged. The HTTP layer hands
+//! requests in as bytes and gets JSON back; only this module names
+//! async-graphql.
+
+mod filters;
+mod inputs;
+mod objects;
+mod query;
+mod scalar;
+mod variables;
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Request, Schema, ServerError};
+
+use crate::reads::{ReadError, Reads};
+
+type HubSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+
+/// The hub's `depthLimit(5)` counts a root field as depth 0; async-graphql
+/// counts it as 1.
+const MAX_DEPTH: usize = 6;
+/// The hub's `queryCountLimit(5, 5)`: root fields per operation.
+const MAX_ROOT_FIELDS: usize = 5;
+
+/// A refusal in the hub's words (`Invalid address`, a limit exceeded),
+/// shown to the client as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("{0}")]
+    Public(String),
+}
+
+/// A read that failed: what the client may know, or the hub's `request
+/// failed` for an internal failure (logged here, never shown).
+fn failed(err: ReadError) -> async_graphql::Error {
+    match err {
+        ReadError::NotFound(what) => async_graphql::Error::new(format!("{what} not found")),
+        ReadError::Strategy(err) => async_graphql::Error::new(err.to_string()),
+        err => {
+            tracing::error!(%err, "hub query failed");
+            async_graphql::Error::new("request failed")
+        }
+    }
+}
+
+/// The read service a resolver runs on.
+fn reads<'a>(ctx: &Context<'a>) -> &'a Reads {
+    ctx.data_unchecked::<Reads>()
+}
+
+/// A reply: HTTP status and JSON body.
+#[derive(Debug, Clone)]
+pub struct HubReply {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The hub's GraphQL endpoint.
+#[derive(Clone)]
+pub struct Hub {
+    schema: HubSchema,
+    /// The same schema without the depth limit, for introspection queries
+    /// (tools send the standard one, 8 levels deep).
+    introspection: HubSchema,
+}
+
+impl Hub {
+    pub fn new(reads: Reads) -> Hub {
+        let build =
+            || Schema::build(query::Query, EmptyMutation, EmptySubscription).data(reads.clone());
+        Hub {
+            schema: build().limit_depth(MAX_DEPTH).finish(),
+            introspection: build().finish(),
+        }
+    }
+
+    /// The schema in SDL, for comparing with the hub's.
+    pub fn sdl(&self) -> String {
+        self.schema.sdl()
+    }
+
+    /// A `POST /graphql` body: `{query, variables, operationName}` (Apollo,
+    /// snapshot.js's `{query}`, the MCP server's `{query, variables}`).
+    pub async fn post(&self, body: &[u8]) -> HubReply {
+        match serde_json::from_slice::<Request>(body) {
+            Ok(request) => self.execute(request).await,
+            Err(err) => error_reply(format!("the body is not a GraphQL request: {err}")),
+        }
+    }
+
+    /// A `GET /graphql?query=…&variables=…&operationName=…`.
+    pub async fn get(&self, query_string: &str) -> HubReply {
+        match async_graphql::http::parse_query_string(query_string) {
+            Ok(request) => self.execute(request).await,
+            Err(err) => error_reply(format!("the query string is not a GraphQL request: {err}")),
+        }
+    }
+
+    async fn execute(&self, mut request: Request) -> HubReply {
+        let introspection = match async_graphql::parser::parse_query(&request.query) {
+            Ok(mut document) => {
+                let roots = root_fields(&document, request.operation_name.as_deref());
+                if roots.len() > MAX_ROOT_FIELDS {
+                    return error_reply(format!(
+                        "Query count limit of {MAX_ROOT_FIELDS} exceeded, found {}.",
+                        roots.len()
+                    ));
+                }
+                let introspection =
+                    !roots.is_empty() && roots.iter().all(|name| name.starts_with("__"));
+                variables::omit_unsent(&mut document, &request.variables);
+                request.set_parsed_query(document);
+                introspection
+            }
+            // Let the schema report the syntax error in its own words.
+            Err(_) => false,
+        };
+        let schema = if introspection {
+            &self.introspection
+        } else {
+            &self.schema
+        };
+        let response = schema.execute(request).await;
+        HubReply {
+            status: 200,
+            body: serde_json::to_string(&response).unwrap_or_else(|_| "{}".into()),
+        }
+    }
+
+    /// GraphiQL, for a browser that opens the endpoint.
+    pub fn graphiql(endpoint: &str) -> String {
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint(endpoint)
+            .title("votehub GraphQL")
+            .finish()
+    }
+}
+
+/// A request-level error in GraphQL's shape (`{errors: [{message}]}`).
+pub fn error_reply(message: String) -> HubReply {
+    let response = async_graphql::Response::from_errors(vec![ServerError::new(message, None)]);
+    HubReply {
+        status: 400,
+        body: serde_json::to_string(&response).unwrap_or_else(|_| "{}".into()),
+    }
+}
+
+/// The root field names (`__typename` aside) of the operation a request runs.
+fn root_fields(document: &ExecutableDocument, operation: Option<&str>) -> Vec<String> {
+    let selected = match (&document.operations, operation) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    };
+    let Some(operation) = selected else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let mut pending: Vec<&Selection> = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|item| &item.node)
+        .collect();
+    while let Some(selection) = pending.pop() {
+        match selection {
+            Selection::Field(field) => {
+                let name = field.node.name.node.as_str();
+                if name != "__typename" {
+                    names.push(name.to_string());
+                }
+            }
+            Selection::InlineFragment(fragment) => pending.extend(
+                fragment
+                    .node
+                    .selection_set
+                    .node
+                    .items
+                    .iter()
+                    .map(|item| &item.node),
+            ),
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    pending.extend(
+                        fragment
+                            .node
+                            .selection_set
+                            .node
+                            .items
+                            .iter()
+                            .map(|item| &item.node),
+                    );
+                }
+            }
+        }
+    }
+    names
+}

@@ -1,0 +1,354 @@
+//! Snapshot's hub GraphQL API (`/graphql`), written from the hub's schema
+//! and documentation: a populated server answers as hub.snapshot.org would,
+//! field by field, with the hub's defaults, orderings, limits and errors.
+
+use serde_json::{json, Value};
+use votehub::protocol::typed_data::Kind;
+
+use super::helpers::{address, spawn_app, ticket_settings, TestApp, SPACE};
+
+/// `POST /graphql` with `{query, variables}`; returns the whole reply.
+fn graphql(app: &TestApp, query: &str, variables: Value) -> (u16, Value) {
+    app.post_to("/graphql", &json!({"query": query, "variables": variables}))
+}
+
+/// The `data` of a query that must succeed.
+fn data(app: &TestApp, query: &str, variables: Value) -> Value {
+    let (status, reply) = graphql(app, query, variables);
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.get("errors").is_none(), "{reply}");
+    reply["data"].clone()
+}
+
+/// The first error message of a query that must fail.
+fn error(app: &TestApp, query: &str, variables: Value) -> String {
+    let (_, reply) = graphql(app, query, variables);
+    reply["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {reply}"))
+        .to_string()
+}
+
+/// A ticket space with a basic and a single-choice proposal, votes (one a
+/// revote), a follow, a profile and a statement.
+fn populated() -> (TestApp, String, String) {
+    let app = spawn_app();
+    app.ticket_space();
+    let basic = app.open_proposal("basic", 3);
+    let single = app.open_proposal("single-choice", 2);
+    for voter in 1..=3 {
+        app.accept(
+            voter,
+            Kind::Vote,
+            json!({"space": SPACE, "proposal": basic, "choice": 1 + (voter as u64 % 2)}),
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    app.accept(
+        1,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": basic, "choice": 3, "reason": "changed my mind"}),
+    );
+    app.accept(
+        2,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": single, "choice": 1}),
+    );
+    app.accept(4, Kind::Follow, json!({"space": SPACE}));
+    app.accept(
+        4,
+        Kind::Profile,
+        json!({"profile": "{\"name\":\"Ada\",\"about\":\"votes\"}"}),
+    );
+    app.accept(
+        4,
+        Kind::Statement,
+        json!({"space": SPACE, "about": "delegate", "statement": "I vote often", "discourse": "", "status": "ACTIVE", "network": "s"}),
+    );
+    (app, basic, single)
+}
+
+#[test]
+fn a_space_reads_with_the_hubs_defaults() {
+    let (app, _, _) = populated();
+    let space = &data(
+        &app,
+        "query Space($id: String!) { space(id: $id) { id name private about avatar network symbol
+           strategies { name network params } admins members moderators filters { minScore onlyMembers }
+           plugins voting { delay period type quorum quorumType blind hideAbstain privacy aliased }
+           validation { name params } voteValidation { name params } treasuries { name } labels { id }
+           proposalsCount activeProposals followersCount votesCount verified flagged flagCode turbo
+           boost { enabled bribeEnabled } skinSettings { bg_color } domain parent { id } children { id } created } }",
+        json!({"id": SPACE}),
+    )["space"];
+    assert_eq!(space["id"], SPACE);
+    assert_eq!(space["name"], "Test space");
+    assert_eq!(space["private"], false);
+    assert_eq!(space["about"], "");
+    // A strategy without its own network takes the space's.
+    assert_eq!(
+        space["strategies"],
+        json!([{"name": "ticket", "network": "1", "params": {}}])
+    );
+    assert_eq!(space["admins"], json!([address(0)]));
+    assert_eq!(space["members"], json!([]));
+    assert_eq!(
+        space["filters"],
+        json!({"minScore": 0.0, "onlyMembers": false})
+    );
+    assert_eq!(space["plugins"], json!({}));
+    assert_eq!(
+        space["voting"],
+        json!({"delay": null, "period": null, "type": null, "quorum": null, "quorumType": "default",
+               "blind": false, "hideAbstain": false, "privacy": "", "aliased": false})
+    );
+    assert_eq!(space["validation"], json!({"name": "any", "params": {}}));
+    assert_eq!(
+        space["voteValidation"],
+        json!({"name": "any", "params": {}})
+    );
+    assert_eq!(space["treasuries"], json!([]));
+    assert_eq!(space["labels"], json!([]));
+    assert_eq!(space["proposalsCount"], 2);
+    assert_eq!(space["activeProposals"], 2);
+    assert_eq!(space["followersCount"], 1);
+    assert_eq!(space["votesCount"], 4);
+    assert_eq!(
+        (
+            &space["verified"],
+            &space["flagged"],
+            &space["flagCode"],
+            &space["turbo"]
+        ),
+        (&json!(false), &json!(false), &json!(0), &json!(false))
+    );
+    assert_eq!(
+        space["boost"],
+        json!({"enabled": true, "bribeEnabled": false})
+    );
+    assert_eq!(space["domain"], "");
+    assert_eq!(space["parent"], Value::Null);
+    assert_eq!(space["children"], json!([]));
+    assert!(space["created"].as_i64().unwrap() > 1_700_000_000);
+    // An unknown space is null, not an error.
+    assert_eq!(
+        data(&app, "{ space(id: \"nope.eth\") { id } }", json!({}))["space"],
+        Value::Null
+    );
+}
+
+#[test]
+fn only_min_score_makes_the_validation_basic() {
+    let app = spawn_app();
+    let mut settings = ticket_settings();
+    settings["filters"] = json!({"minScore": 2.5});
+    app.create_space(SPACE, settings);
+    let validation = &data(
+        &app,
+        "{ space(id: \"test.eth\") { validation { name params } } }",
+        json!({}),
+    )["space"]["validation"];
+    assert_eq!(validation["name"], "basic");
+    assert_eq!(validation["params"]["minScore"], 2.5);
+    assert_eq!(
+        validation["params"]["strategies"],
+        json!([{"name": "ticket", "network": "1", "params": {}}])
+    );
+}
+
+#[test]
+fn proposals_and_votes_page_filter_and_order_as_the_hub_does() {
+    let (app, basic, single) = populated();
+    let proposals = &data(
+        &app,
+        "query P($first: Int, $skip: Int, $space: String) {
+           proposals(first: $first, skip: $skip, where: {space_in: [$space], state: \"all\", title_contains: \"\", flagged: false}) {
+             id type state scores scores_total scores_state votes quorumType privacy flagged app link
+             strategies { network } space { id name } } }",
+        // `first` and `skip` declared nullable and omitted: the defaults apply.
+        json!({"space": SPACE}),
+    )["proposals"];
+    let ids: Vec<&str> = proposals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    // Newest first; the two were made in the same second, then by id.
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&basic.as_str()) && ids.contains(&single.as_str()));
+    let basic_row = proposals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == basic.as_str())
+        .unwrap();
+    assert_eq!(basic_row["type"], "basic");
+    assert_eq!(basic_row["state"], "active");
+    assert_eq!(basic_row["votes"], 3);
+    assert_eq!(basic_row["scores"], json!([1.0, 1.0, 1.0]));
+    assert_eq!(basic_row["scores_total"], 3.0);
+    assert_eq!(basic_row["scores_state"], "pending");
+    assert_eq!(basic_row["quorumType"], "default");
+    assert_eq!(basic_row["privacy"], "");
+    assert_eq!(basic_row["flagged"], false);
+    assert_eq!(basic_row["strategies"], json!([{"network": "1"}]));
+    assert_eq!(
+        basic_row["space"],
+        json!({"id": SPACE, "name": "Test space"})
+    );
+    assert_eq!(
+        basic_row["link"],
+        format!("https://snapshot.box/#/s:{SPACE}/proposal/{basic}")
+    );
+
+    // Votes by power then id, the revote counted once, with its reason.
+    let votes = &data(
+        &app,
+        "query V($id: String!, $first: Int, $orderBy: String, $orderDirection: OrderDirection) {
+           votes(first: $first, where: {proposal: $id, vp_gt: 0}, orderBy: $orderBy, orderDirection: $orderDirection) {
+             id voter created choice reason vp vp_by_strategy vp_state space { id } proposal { id } } }",
+        json!({"id": basic, "orderBy": "vp", "orderDirection": "asc", "ignored": true}),
+    )["votes"];
+    let votes = votes.as_array().unwrap();
+    assert_eq!(votes.len(), 3);
+    let mut ids: Vec<&str> = votes.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    let sorted = {
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted
+    };
+    assert_eq!(ids, sorted, "equal powers are ordered by id");
+    ids.dedup();
+    let first = votes
+        .iter()
+        .find(|v| v["voter"] == address(1).as_str())
+        .unwrap();
+    assert_eq!(first["choice"], 3);
+    assert_eq!(first["reason"], "changed my mind");
+    assert_eq!(first["vp"], 1.0);
+    assert_eq!(first["vp_by_strategy"], json!([1.0]));
+    assert_eq!(first["vp_state"], "final");
+    assert_eq!(first["proposal"]["id"], basic.as_str());
+    // A voter filter takes any case and checksums it.
+    let mine = &data(
+        &app,
+        "query($voter: String) { votes(where: {voter: $voter}) { proposal { id } } }",
+        json!({"voter": address(2).to_lowercase()}),
+    )["votes"];
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+    // A bare string for a [String] variable is a list of one.
+    let follows = &data(
+        &app,
+        "query($follower_in: [String]) { follows(where: {follower_in: $follower_in}) { follower space { id } network } }",
+        json!({"follower_in": address(4)}),
+    )["follows"];
+    assert_eq!(
+        follows,
+        &json!([{"follower": address(4), "space": {"id": SPACE}, "network": "s"}])
+    );
+}
+
+#[test]
+fn users_statements_and_roles_read_as_the_hub_gives_them() {
+    let (app, _, _) = populated();
+    let user = &data(
+        &app,
+        "query($id: String!) { user(id: $id) { id name about votesCount proposalsCount lastVote } }",
+        json!({"id": address(4)}),
+    )["user"];
+    assert_eq!(user["name"], "Ada");
+    assert_eq!(user["votesCount"], 0);
+    // An address that never signed a profile is a stub, not null.
+    let stranger = "0x000000000000000000000000000000000000dEaD".to_string();
+    let stub = &data(
+        &app,
+        "query($id: String!) { user(id: $id) { id name } }",
+        json!({"id": stranger.to_lowercase()}),
+    )["user"];
+    assert_eq!(stub, &json!({"id": stranger, "name": null}));
+    let users = &data(
+        &app,
+        "query($addresses: [String]) { users(where: {id_in: $addresses}) { id name } }",
+        json!({"addresses": [address(4), stranger]}),
+    )["users"];
+    assert_eq!(users.as_array().unwrap().len(), 2);
+    assert_eq!(
+        error(&app, "{ user(id: \"nope\") { id } }", json!({})),
+        "Invalid address"
+    );
+    let statements = &data(
+        &app,
+        "query($space: String) { statements(where: {space: $space, delegate_in: [\"0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65\"]}) { delegate about statement status network } }",
+        json!({"space": SPACE}),
+    )["statements"];
+    assert_eq!(statements[0]["statement"], "I vote often");
+    let roles = &data(
+        &app,
+        "query($address: String!) { roles(where: {address: $address}) { space permissions } }",
+        json!({"address": address(2)}),
+    )["roles"];
+    assert_eq!(
+        roles,
+        &json!([{"space": SPACE, "permissions": ["moderator"]}])
+    );
+}
+
+#[test]
+fn limits_and_bad_arguments_answer_the_hubs_errors() {
+    let app = spawn_app();
+    app.ticket_space();
+    assert_eq!(
+        error(&app, "{ votes(first: 1001) { id } }", json!({})),
+        "The `first` argument must not be greater than 1000"
+    );
+    assert_eq!(
+        error(&app, "{ votes(skip: 5001) { id } }", json!({})),
+        "The `skip` argument must not be greater than 5000"
+    );
+    assert_eq!(
+        error(&app, "{ proposals(first: -1) { id } }", json!({})),
+        "The `first` argument must be positive"
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("p{i}")).collect();
+    assert_eq!(
+        error(
+            &app,
+            "query($ids: [String]) { votes(where: {proposal_in: $ids}) { id } }",
+            json!({"ids": many})
+        ),
+        "The `proposal_in` argument must not be greater than 100"
+    );
+    assert_eq!(
+        error(
+            &app,
+            "{ votes(where: {voter: \"0x12\"}) { id } }",
+            json!({})
+        ),
+        "Invalid addresses in voter"
+    );
+    // An empty _in list matches nothing.
+    assert_eq!(
+        data(&app, "{ spaces(where: {id_in: []}) { id } }", json!({}))["spaces"],
+        json!([])
+    );
+    // More than five root fields in one operation.
+    let six = "{ a: spaces { id } b: spaces { id } c: spaces { id } d: spaces { id } e: spaces { id } f: spaces { id } }";
+    assert!(error(&app, six, json!({})).contains("Query count limit of 5 exceeded"));
+    // Deeper than the hub's depth limit.
+    let deep = "{ votes { proposal { space { parent { parent { parent { id } } } } } } }";
+    assert_eq!(error(&app, deep, json!({})), "Query is nested too deep.");
+}
+
+#[test]
+fn introspection_tools_and_browsers_are_served() {
+    let app = spawn_app();
+    // The standard introspection query is deeper than 5 levels.
+    let introspection = "query IntrospectionQuery { __schema { queryType { name } types { kind name fields(includeDeprecated: true) { name args { name type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } } }";
+    let schema = &data(&app, introspection, json!({}))["__schema"];
+    assert_eq!(schema["queryType"]["name"], "Query");
+    // GET with ?query= for tools, GraphiQL for a browser.
+    let (status, reply) = app.get("/graphql?query=%7Bspaces%7Bid%7D%7D");
+    assert_eq!(status, 200);
+    assert_eq!(reply, json!({"data": {"spaces": []}}));
+}
