@@ -2,6 +2,7 @@
 //! and blocks. Each handler parses at the door and asks `crate::reads`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -147,7 +148,7 @@ pub async fn message_proof(state: web::Data<AppState>, id: web::Path<String>) ->
 /// The exact stored bytes of a block: JSON for a raw block (every stored
 /// message is JSON), `application/vnd.ipld.raw` for other codecs or when
 /// asked for, as a trustless gateway answers; the whole DAG as a CARv1 when
-/// asked for `format=car`.
+/// asked for `format=car`, streamed as the client reads it.
 pub async fn block(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -165,12 +166,20 @@ pub async fn block(
                 .is_some_and(|accept| accept.contains(media))
     };
     if asks("format=car", "application/vnd.ipld.car") {
-        let car = state.reads.car(cid.clone()).await?;
+        let chunks = state.reads.car(cid.clone()).await?;
+        let root = cid.clone();
+        // The status is sent: a failure now can only cut the body short, so
+        // it is logged here, where the root is known.
+        let body = chunks.map(move |chunk| {
+            chunk.map(web::Bytes::from).inspect_err(|err| {
+                tracing::error!(%root, "the CAR stream was cut short: {err}");
+            })
+        });
         return Ok(HttpResponse::Ok()
             .content_type("application/vnd.ipld.car; version=1")
             .insert_header(("X-Ipfs-Roots", cid.as_str()))
             .insert_header(IMMUTABLE)
-            .body(car));
+            .streaming(body));
     }
     let raw = !crate::ipld::is_raw(codec) || asks("format=raw", "application/vnd.ipld.raw");
     let bytes = state.reads.block(cid.clone()).await?;
