@@ -170,10 +170,15 @@ pub async fn block(
         let root = cid.clone();
         // The status is sent: a failure now can only cut the body short, so
         // it is logged here, where the root is known.
-        let body = chunks.map(move |chunk| {
-            chunk.map(web::Bytes::from).inspect_err(|err| {
-                tracing::error!(%root, "the CAR stream was cut short: {err}");
-            })
+        let body = chunks.flat_map(move |chunk| {
+            let pieces = match chunk {
+                Ok(bytes) => pieces(web::Bytes::from(bytes)).map(Ok).collect(),
+                Err(err) => {
+                    tracing::error!(%root, "the CAR stream was cut short: {err}");
+                    vec![Err(err)]
+                }
+            };
+            futures_util::stream::iter(pieces)
         });
         return Ok(HttpResponse::Ok()
             .content_type("application/vnd.ipld.car; version=1")
@@ -193,4 +198,16 @@ pub async fn block(
         .insert_header(("X-Ipfs-Roots", cid.as_str()))
         .insert_header(IMMUTABLE)
         .body(bytes))
+}
+
+/// actix copies each piece of a streamed body into the connection's write
+/// buffer and takes the next once that buffer is under 32 KiB: pieces of
+/// that size keep the buffer of a client that stops reading at about 64 KiB
+/// instead of a whole CAR step. The pieces share the step's allocation.
+const PIECE: usize = 32 << 10;
+
+fn pieces(bytes: web::Bytes) -> impl Iterator<Item = web::Bytes> {
+    (0..bytes.len())
+        .step_by(PIECE)
+        .map(move |at| bytes.slice(at..bytes.len().min(at + PIECE)))
 }
