@@ -97,6 +97,8 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
         let state = crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body)
             .with_body_timeout(std::time::Duration::from_millis(config.body_timeout_ms))
+            .with_header_timeout(std::time::Duration::from_millis(config.header_timeout_ms))
+            .with_max_requests_per_client(config.max_requests_per_client)
             .with_read_rate_limit(config.read_rate_limit)
             .with_trusted_proxies(config.trusted_proxies.clone());
         crate::http::start(state, listener, config.workers)?.await?;
