@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::data::open_store;
+use super::data::{open_store, open_store_for_writing};
 use super::{SourceArgs, VerifyArgs};
 use crate::clock::unix_now;
 use crate::ingest::Ingestor;
@@ -17,7 +17,7 @@ use crate::store::writer::Writer;
 
 /// `votehub audit`: builds (if not built yet) a closed proposal's bundle.
 pub(super) fn audit(data: &Path, proposal: &str) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
+    let store = open_store_for_writing(data)?;
     let relayer = crate::app::relayer_key::load_or_create(data)?;
     crate::app::relayer_key::check_identity(&store, &relayer, false)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -88,6 +88,7 @@ pub(super) fn prove(data: &Path, id: &str) -> anyhow::Result<ExitCode> {
     let proof = match proof {
         Some(proof) => proof,
         None => {
+            let store = open_store_for_writing(data)?;
             let relayer = crate::app::relayer_key::load_or_create(data)?;
             crate::app::relayer_key::check_identity(&store, &relayer, false)?;
             store.write_once(|db| crate::message_log::pin_head(db, &relayer, unix_now()))?;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::data::{check_store, open_store};
+use super::data::{check_store, open_store_for_writing};
 use super::ServeArgs;
 use crate::app::config::ServeConfig;
 use crate::ingest::Ingestor;
@@ -43,7 +43,7 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| "votehub=info,actix_web=warn".into()),
         )
         .init();
-    let store = open_store(data)?;
+    let store = open_store_for_writing(data)?;
     if !args.skip_start_check {
         let report = check_store(&store, Scope::Recent(START_CHECK_MESSAGES))?;
         anyhow::ensure!(
