@@ -844,8 +844,8 @@ fn an_unread_car_download_keeps_its_place_until_read() {
 /// downloads never read, more than the per-client cap allows) and normal
 /// clients (proposal reads and votes) at once against one server. Every
 /// normal request succeeds. Their latency is printed; the only bound on it
-/// is a liveness bound (p99 under 2 s, some 20 times the figure measured in
-/// BENCHMARKS.md), not a performance figure.
+/// is a liveness bound (p99 under 2 s, some 40 times the debug build's
+/// figure in BENCHMARKS.md), not a performance figure.
 #[test]
 fn normal_clients_are_served_beside_slow_and_greedy_ones() {
     use std::io::{Read, Write};
