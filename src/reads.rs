@@ -286,7 +286,7 @@ impl Reads {
 }
 
 /// Bytes of CAR read from the store per step of a CAR stream (at least one
-/// block; a block is at most 1 MiB): about what one download holds at a time.
+/// whole block): about what one download holds at a time.
 pub const CAR_STEP_BYTES: usize = 256 << 10;
 
 /// Appends the next blocks of `walk` to `out` as CAR sections until it holds

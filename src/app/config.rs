@@ -116,6 +116,14 @@ mod tests {
         assert_eq!(config.limits.choices, 50);
         assert_eq!(config.limits.body_length, 10_000);
         assert_eq!(config.listen, "127.0.0.1:3000");
+        assert_eq!(config.max_requests_per_client, 64);
+        assert_eq!(config.header_timeout_ms, 5_000);
+        let config: ServeConfig =
+            toml::from_str("max_requests_per_client = 0\nheader_timeout_ms = 2000\n").unwrap();
+        assert_eq!(
+            (config.max_requests_per_client, config.header_timeout_ms),
+            (0, 2_000)
+        );
         assert!(toml::from_str::<ServeConfig>("unknown = 1").is_err());
     }
 
