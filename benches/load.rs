@@ -340,7 +340,8 @@ fn main() {
         ingestor.chains().clone(),
         votehub::tally::outcome::FINALIZE_DELAY,
     );
-    let state = AppState::new(ingestor, reads, 0, 1 << 20);
+    // Every client is on 127.0.0.1: no per-client cap.
+    let state = AppState::new(ingestor, reads, 0, 1 << 20).with_max_requests_per_client(0);
     let server = serve(cores, move |listener, workers| {
         votehub::http::start(state, listener, workers)
     });

@@ -2,6 +2,8 @@
 //! answers, as typed replies. It owns the blocking work: each read runs on a
 //! pooled connection on tokio's blocking threads, never on an async worker.
 
+use cid::Cid;
+use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use serde_json::{json, Value};
 use votehub_strategies::{StrategyError, StrategySpec};
@@ -9,7 +11,7 @@ use votehub_strategies::{StrategyError, StrategySpec};
 use crate::chain::Chains;
 use crate::clock::unix_now;
 use crate::format::log::Proof;
-use crate::ipld::DagError;
+use crate::ipld::{DagError, DagWalk};
 use crate::protocol::signature::Address;
 use crate::results::ResultsError;
 use crate::store::writer::Writer;
@@ -224,20 +226,40 @@ impl Reads {
             .await
     }
 
-    /// The whole DAG under `cid` as a CARv1, root first.
-    pub async fn car(&self, cid: String) -> Result<Vec<u8>, ReadError> {
-        let root = cid.clone();
-        let blocks = self
-            .run(move |db| match db.dag(&root) {
-                Err(StoreError::Dag(DagError::Missing(missing))) if missing == root => {
-                    Err(ReadError::NotFound("block"))
-                }
-                other => Ok(other?),
-            })
-            .await?;
-        crate::ipld::car(&blocks)
+    /// The whole DAG under `root` as a CARv1, root first, as a stream of
+    /// chunks read from the store only as they are taken: a download holds
+    /// about [`CAR_STEP_BYTES`] however large the DAG and however slowly its
+    /// client reads. The header and first blocks are read before this returns,
+    /// so a missing (`NotFound`) or corrupt root is an error before any byte
+    /// is sent; a later corrupt or missing block ends the stream with an error.
+    pub async fn car(
+        &self,
+        root: String,
+    ) -> Result<impl Stream<Item = Result<Vec<u8>, ReadError>> + 'static, ReadError> {
+        let root = Cid::try_from(root.as_str()).map_err(|_| ReadError::NotFound("block"))?;
+        let header =
+            crate::ipld::car_header(&[root]).map_err(|err| ReadError::Car(err.to_string()))?;
+        let (first, walk) = car_step(self.store.clone(), DagWalk::new(root), header)
             .await
-            .map_err(|err| ReadError::Car(err.to_string()))
+            .map_err(|err| match err {
+                ReadError::Store(StoreError::Dag(DagError::Missing(missing)))
+                    if missing == root.to_string() =>
+                {
+                    ReadError::NotFound("block")
+                }
+                other => other,
+            })?;
+        let store = self.store.clone();
+        let rest = futures_util::stream::try_unfold(walk, move |walk| {
+            let store = store.clone();
+            async move {
+                if walk.is_done() {
+                    return Ok(None);
+                }
+                car_step(store, walk, Vec::new()).await.map(Some)
+            }
+        });
+        Ok(futures_util::stream::once(async { Ok(first) }).chain(rest))
     }
 
     /// A proposal's current result as canonical JSON (counted, stored and
@@ -279,4 +301,32 @@ impl Reads {
         })
         .await
     }
+}
+
+/// Bytes of CAR read from the store per step of a CAR stream (at least one
+/// whole block): about what one download holds at a time.
+pub const CAR_STEP_BYTES: usize = 256 << 10;
+
+/// Appends the next blocks of `walk` to `out` as CAR sections until it holds
+/// [`CAR_STEP_BYTES`] or the walk ends, on a pooled connection off the async
+/// workers. The connection is given back before the chunk is sent, so a
+/// client that stops reading holds neither a connection nor a thread.
+async fn car_step(
+    store: Store,
+    mut walk: DagWalk,
+    mut out: Vec<u8>,
+) -> Result<(Vec<u8>, DagWalk), ReadError> {
+    tokio::task::spawn_blocking(move || {
+        let reader = store.reader()?;
+        let db = reader.db();
+        while out.len() < CAR_STEP_BYTES {
+            let Some((cid, bytes)) = db.dag_step(&mut walk)? else {
+                break;
+            };
+            crate::ipld::car_section(&mut out, &cid, &bytes);
+        }
+        Ok((out, walk))
+    })
+    .await
+    .map_err(|err| ReadError::Task(err.to_string()))?
 }

@@ -27,6 +27,12 @@ pub struct ServeConfig {
     pub max_body: usize,
     /// Milliseconds a client may take to send a request body (then 408).
     pub body_timeout_ms: u64,
+    /// Milliseconds a client may take to send the head of the first request
+    /// on a connection (then 408 and the connection is closed).
+    pub header_timeout_ms: u64,
+    /// Requests one client (IP, or the client a trusted proxy names) may
+    /// have in flight at once, reply included (429 above it); 0 turns it off.
+    pub max_requests_per_client: usize,
     /// HTTP worker threads (default: one per core).
     pub workers: usize,
     /// Most messages committed in one transaction.
@@ -75,6 +81,8 @@ impl Default for ServeConfig {
             trusted_proxies: Vec::new(),
             max_body: 1 << 20,
             body_timeout_ms: 10_000,
+            header_timeout_ms: 5_000,
+            max_requests_per_client: crate::http::DEFAULT_MAX_REQUESTS_PER_CLIENT,
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
@@ -108,6 +116,14 @@ mod tests {
         assert_eq!(config.limits.choices, 50);
         assert_eq!(config.limits.body_length, 10_000);
         assert_eq!(config.listen, "127.0.0.1:3000");
+        assert_eq!(config.max_requests_per_client, 64);
+        assert_eq!(config.header_timeout_ms, 5_000);
+        let config: ServeConfig =
+            toml::from_str("max_requests_per_client = 0\nheader_timeout_ms = 2000\n").unwrap();
+        assert_eq!(
+            (config.max_requests_per_client, config.header_timeout_ms),
+            (0, 2_000)
+        );
         assert!(toml::from_str::<ServeConfig>("unknown = 1").is_err());
     }
 

@@ -34,6 +34,9 @@ pub struct AppState {
     trusted_proxies: Arc<Vec<IpAddr>>,
     max_body: usize,
     body_timeout: Duration,
+    header_timeout: Duration,
+    max_requests_per_client: usize,
+    in_flight: Arc<client::InFlight>,
 }
 
 /// A per-minute limit keyed by client address; `None` for 0 (no limit).
@@ -43,6 +46,13 @@ fn per_minute(limit: u32) -> Option<Arc<DefaultKeyedRateLimiter<IpAddr>>> {
 
 /// How long a client may take to send a request body.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request's head (actix's default,
+/// set explicitly so an upgrade cannot change it unnoticed).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Requests one client may have in flight at once.
+pub const DEFAULT_MAX_REQUESTS_PER_CLIENT: usize = 64;
 
 impl AppState {
     /// `rate_limit` is ingest requests per minute per IP; 0 turns limiting off.
@@ -56,6 +66,9 @@ impl AppState {
             trusted_proxies: Arc::default(),
             max_body,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_requests_per_client: DEFAULT_MAX_REQUESTS_PER_CLIENT,
+            in_flight: Arc::default(),
         }
     }
 
@@ -74,6 +87,20 @@ impl AppState {
     /// How long a client may take to send a request body (then 408).
     pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send the head of its first request on
+    /// a connection (then 408 and the connection is closed).
+    pub fn with_header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// Requests one client may have in flight, from its head to the last
+    /// byte of the reply (429 above it); 0 turns the cap off.
+    pub fn with_max_requests_per_client(mut self, max: usize) -> Self {
+        self.max_requests_per_client = max;
         self
     }
 }
@@ -141,6 +168,7 @@ pub fn start(
     listener: TcpListener,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
+    let header_timeout = state.header_timeout;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -148,8 +176,12 @@ pub fn start(
             .configure(routes)
             .default_service(web::to(no_route))
             .wrap(actix_web::middleware::from_fn(client::limit_reads))
+            // A request counts from its head, refused or not.
+            .wrap(actix_web::middleware::from_fn(client::limit_in_flight))
+            // Outermost: every reply, refusals included, carries CORS headers.
             .wrap(cors())
     })
+    .client_request_timeout(header_timeout)
     .workers(workers.max(1))
     .listen(listener)?
     .run();

@@ -2,6 +2,7 @@
 //! and blocks. Each handler parses at the door and asks `crate::reads`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -147,7 +148,7 @@ pub async fn message_proof(state: web::Data<AppState>, id: web::Path<String>) ->
 /// The exact stored bytes of a block: JSON for a raw block (every stored
 /// message is JSON), `application/vnd.ipld.raw` for other codecs or when
 /// asked for, as a trustless gateway answers; the whole DAG as a CARv1 when
-/// asked for `format=car`.
+/// asked for `format=car`, streamed as the client reads it.
 pub async fn block(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -165,12 +166,25 @@ pub async fn block(
                 .is_some_and(|accept| accept.contains(media))
     };
     if asks("format=car", "application/vnd.ipld.car") {
-        let car = state.reads.car(cid.clone()).await?;
+        let chunks = state.reads.car(cid.clone()).await?;
+        let root = cid.clone();
+        // The status is sent: a failure now can only cut the body short, so
+        // it is logged here, where the root is known.
+        let body = chunks.flat_map(move |chunk| {
+            let pieces = match chunk {
+                Ok(bytes) => pieces(web::Bytes::from(bytes)).map(Ok).collect(),
+                Err(err) => {
+                    tracing::error!(%root, "the CAR stream was cut short: {err}");
+                    vec![Err(err)]
+                }
+            };
+            futures_util::stream::iter(pieces)
+        });
         return Ok(HttpResponse::Ok()
             .content_type("application/vnd.ipld.car; version=1")
             .insert_header(("X-Ipfs-Roots", cid.as_str()))
             .insert_header(IMMUTABLE)
-            .body(car));
+            .streaming(body));
     }
     let raw = !crate::ipld::is_raw(codec) || asks("format=raw", "application/vnd.ipld.raw");
     let bytes = state.reads.block(cid.clone()).await?;
@@ -184,4 +198,16 @@ pub async fn block(
         .insert_header(("X-Ipfs-Roots", cid.as_str()))
         .insert_header(IMMUTABLE)
         .body(bytes))
+}
+
+/// actix copies each piece of a streamed body into the connection's write
+/// buffer and takes the next once that buffer is under 32 KiB: pieces of
+/// that size keep the buffer of a client that stops reading at about 64 KiB
+/// instead of a whole CAR step. The pieces share the step's allocation.
+const PIECE: usize = 32 << 10;
+
+fn pieces(bytes: web::Bytes) -> impl Iterator<Item = web::Bytes> {
+    (0..bytes.len())
+        .step_by(PIECE)
+        .map(move |at| bytes.slice(at..bytes.len().min(at + PIECE)))
 }

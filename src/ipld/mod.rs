@@ -166,46 +166,71 @@ pub fn unixfs_cid(bytes: &[u8]) -> String {
         .unwrap_or_else(|| raw_cid(bytes))
 }
 
-/// Every block of the DAG under `root`, root first, depth-first in link
-/// order (the order a trustless gateway streams a CAR). Each block is checked
-/// against its CID as it is read.
-///
-/// `get` reads one block by CID (`None`: not stored); its errors pass through.
-pub fn dag<E: From<DagError>>(
-    root: &str,
-    mut get: impl FnMut(&str) -> Result<Option<Vec<u8>>, E>,
-) -> Result<Vec<(Cid, Vec<u8>)>, E> {
-    let mut out = Vec::new();
-    let mut pending = vec![Cid::try_from(root).map_err(|_| DagError::Missing(root.to_string()))?];
-    while let Some(cid) = pending.pop() {
+/// A depth-first walk of the DAG under a root, root first, in link order
+/// (the order a trustless gateway streams a CAR), one block at a time. It
+/// keeps only the CIDs still to visit, never bytes, so a DAG of any size can
+/// be streamed. A block linked twice is visited twice, as `ipfs dag export`
+/// writes it.
+pub struct DagWalk {
+    pending: Vec<Cid>,
+}
+
+impl DagWalk {
+    pub fn new(root: Cid) -> DagWalk {
+        DagWalk {
+            pending: vec![root],
+        }
+    }
+
+    /// Whether every block has been visited.
+    pub fn is_done(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The next block, checked against its CID (`Corrupt` if its bytes do
+    /// not hash to it), or `None` when the walk is done.
+    ///
+    /// `get` reads one block by CID (`None`: not stored); its errors pass through.
+    pub fn step<E: From<DagError>>(
+        &mut self,
+        get: impl FnOnce(&str) -> Result<Option<Vec<u8>>, E>,
+    ) -> Result<Option<(Cid, Vec<u8>)>, E> {
+        let Some(cid) = self.pending.pop() else {
+            return Ok(None);
+        };
         let key = cid.to_string();
         let bytes = get(&key)?.ok_or_else(|| DagError::Missing(key.clone()))?;
         if !matches(&cid, &bytes) {
             return Err(DagError::Corrupt { cid: key }.into());
         }
-        pending.extend(links(&cid, &bytes)?.into_iter().rev());
-        out.push((cid, bytes));
+        self.pending.extend(links(&cid, &bytes)?.into_iter().rev());
+        Ok(Some((cid, bytes)))
     }
+}
+
+/// The first bytes of a CARv1 naming `roots`: the length-prefixed DAG-CBOR
+/// header `ipfs dag import` reads. Block sections follow ([`car_section`]).
+pub fn car_header(roots: &[Cid]) -> Result<Vec<u8>, DagError> {
+    let header = iroh_car::CarHeader::new_v1(roots.to_vec())
+        .encode()
+        .map_err(|err| DagError::Car(err.to_string()))?;
+    let mut out = Vec::with_capacity(header.len() + 10);
+    push_varint(&mut out, header.len());
+    out.extend_from_slice(&header);
     Ok(out)
 }
 
-/// A CARv1 of `blocks` with the first one as its root, as `ipfs dag import` reads it.
-pub async fn car(blocks: &[(Cid, Vec<u8>)]) -> Result<Vec<u8>, DagError> {
-    let roots = blocks
-        .first()
-        .map(|(cid, _)| vec![*cid])
-        .unwrap_or_default();
-    let mut writer = iroh_car::CarWriter::new(iroh_car::CarHeader::new_v1(roots), Vec::new());
-    for (cid, bytes) in blocks {
-        writer
-            .write(*cid, bytes)
-            .await
-            .map_err(|err| DagError::Car(err.to_string()))?;
-    }
-    writer
-        .finish()
-        .await
-        .map_err(|err| DagError::Car(err.to_string()))
+/// Appends one CARv1 block section to `out`: `varint(len) ‖ CID ‖ bytes`.
+pub fn car_section(out: &mut Vec<u8>, cid: &Cid, bytes: &[u8]) {
+    let cid = cid.to_bytes();
+    push_varint(out, cid.len() + bytes.len());
+    out.extend_from_slice(&cid);
+    out.extend_from_slice(bytes);
+}
+
+fn push_varint(out: &mut Vec<u8>, n: usize) {
+    let mut buffer = unsigned_varint::encode::usize_buffer();
+    out.extend_from_slice(unsigned_varint::encode::usize(n, &mut buffer));
 }
 
 /// The multicodec of a CID, or `None` if `text` is not a CID.
@@ -296,6 +321,71 @@ mod tests {
         let reordered =
             serde_json::json!({"aa": null, "a": {"c": "x", "z": [link(&leaf)]}, "b": 1});
         assert_eq!(dag_json_block(&reordered).0, cid);
+    }
+
+    /// A DAG-JSON root linking a UnixFS file and, again, one of its leaves.
+    fn sample_dag() -> (Cid, std::collections::HashMap<String, Vec<u8>>) {
+        let file: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+        let unixfs = unixfs_blocks(&file);
+        let file_root = unixfs.last().map(|(cid, _)| cid.clone()).unwrap();
+        let leaf = unixfs[0].0.clone();
+        let (root, bytes) =
+            dag_json_block(&serde_json::json!({"file": link(&file_root), "leaf": link(&leaf)}));
+        let mut blocks: std::collections::HashMap<String, Vec<u8>> = unixfs.into_iter().collect();
+        blocks.insert(root.clone(), bytes);
+        (Cid::try_from(root.as_str()).unwrap(), blocks)
+    }
+
+    fn walk_all(
+        root: Cid,
+        blocks: &std::collections::HashMap<String, Vec<u8>>,
+    ) -> Result<Vec<(Cid, Vec<u8>)>, DagError> {
+        let mut walk = DagWalk::new(root);
+        let mut out = Vec::new();
+        while let Some(block) = walk.step(|cid| Ok::<_, DagError>(blocks.get(cid).cloned()))? {
+            out.push(block);
+        }
+        assert!(walk.is_done());
+        Ok(out)
+    }
+
+    /// Root first, depth-first in link order, a block linked twice written
+    /// twice; the frames are byte for byte what iroh-car's writer (the
+    /// in-memory export this replaced) gives for the same blocks.
+    #[test]
+    fn walk_order_and_car_frames_match_iroh_car() {
+        let (root, blocks) = sample_dag();
+        let walked = walk_all(root, &blocks).unwrap();
+        let order: Vec<u64> = walked.iter().map(|(cid, _)| cid.codec()).collect();
+        assert_eq!(order, [DAG_JSON, DAG_PB, RAW, RAW, RAW, RAW]);
+        assert_eq!(walked[2], walked[5], "the leaf linked twice comes twice");
+
+        let mut ours = car_header(&[root]).unwrap();
+        for (cid, bytes) in &walked {
+            car_section(&mut ours, cid, bytes);
+        }
+        let theirs = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let header = iroh_car::CarHeader::new_v1(vec![root]);
+                let mut writer = iroh_car::CarWriter::new(header, Vec::new());
+                for (cid, bytes) in &walked {
+                    writer.write(*cid, bytes).await.unwrap();
+                }
+                writer.finish().await.unwrap()
+            });
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn the_walk_refuses_missing_and_corrupt_blocks() {
+        let (root, mut blocks) = sample_dag();
+        let leaf = walk_all(root, &blocks).unwrap()[3].0.to_string();
+        blocks.get_mut(&leaf).unwrap()[0] ^= 1;
+        assert!(matches!(walk_all(root, &blocks), Err(DagError::Corrupt { cid }) if cid == leaf));
+        blocks.remove(&leaf);
+        assert!(matches!(walk_all(root, &blocks), Err(DagError::Missing(cid)) if cid == leaf));
     }
 
     #[test]

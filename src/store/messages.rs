@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{Db, StoreError};
+use crate::ipld::{DagError, DagWalk};
 
 /// A stored message as the hub's `messages` query shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -135,11 +136,23 @@ impl Db<'_> {
         self.enqueue_pin(self.conn.last_insert_rowid(), crate::clock::unix_ms())
     }
 
-    /// Every block of the DAG under `root`, each checked against its CID
-    /// (`crate::ipld::dag`).
+    /// Every block of the DAG under `root`, root first, each checked against
+    /// its CID. For DAGs small enough to hold; [`Db::dag_step`] streams.
     pub fn dag(&self, root: &str) -> Result<Vec<(cid::Cid, Vec<u8>)>, StoreError> {
+        let root = cid::Cid::try_from(root).map_err(|_| DagError::Missing(root.to_string()))?;
+        let mut walk = DagWalk::new(root);
+        let mut blocks = Vec::new();
+        while let Some(block) = self.dag_step(&mut walk)? {
+            blocks.push(block);
+        }
+        Ok(blocks)
+    }
+
+    /// The next block of a DAG walk, checked against its CID (`Dag(Missing)`,
+    /// `Dag(Corrupt)`), or `None` at the end.
+    pub fn dag_step(&self, walk: &mut DagWalk) -> Result<Option<(cid::Cid, Vec<u8>)>, StoreError> {
         // The walk hashes every block itself: read them unchecked, once.
-        crate::ipld::dag(root, |cid| self.raw_block(cid))
+        walk.step(|cid| self.raw_block(cid))
     }
 
     pub fn message_count(&self) -> Result<i64, StoreError> {

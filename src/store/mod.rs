@@ -56,6 +56,12 @@ pub enum StoreError {
     /// A stored block's bytes no longer hash to its CID.
     #[error("stored block {0} does not hash to its CID")]
     CorruptBlock(String),
+    /// The store cannot be written: a file or directory, and why.
+    #[error("{}: {reason}", path.display())]
+    NotWritable {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -94,6 +100,49 @@ impl Store {
             path: path.to_path_buf(),
             readers,
         })
+    }
+
+    /// Opens the database at `path` like [`Store::open`], after making sure
+    /// it can be written: a server that cannot write would answer every
+    /// message with an error. SQLite creates `-wal` and `-shm` files beside
+    /// the database (and a `-journal` when it is not in WAL mode), so the
+    /// directory must be writable as well as the files already there; then a
+    /// write transaction is begun, written to and rolled back.
+    pub fn open_writable(path: &Path) -> Result<Store, StoreError> {
+        let not_writable = |path: &Path, reason: String| StoreError::NotWritable {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let probe = dir.join(format!(".votehub-write-probe-{}", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|err| not_writable(dir, format!("creating a file there: {err}")))?;
+        std::fs::remove_file(&probe)
+            .map_err(|err| not_writable(dir, format!("removing a file there: {err}")))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = Path::new(&file);
+            if file.exists() {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(file)
+                    .map_err(|err| not_writable(file, format!("opening it to write: {err}")))?;
+            }
+        }
+        let store = Store::open(path)?;
+        let conn = store.write_connection()?;
+        conn.execute_batch(
+            "BEGIN IMMEDIATE; CREATE TABLE votehub_write_probe (x INTEGER); ROLLBACK;",
+        )
+        .map_err(|err| not_writable(path, err.to_string()))?;
+        Ok(store)
     }
 
     /// A pooled read-only connection.
@@ -199,6 +248,39 @@ fn database_at_version(path: &Path, version: usize) -> Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_write_probe_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votehub.sqlite");
+        for _ in 0..2 {
+            let store = Store::open_writable(&path).unwrap();
+            let tables: i64 = store
+                .reader()
+                .unwrap()
+                .0
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'votehub_write_probe'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(tables, 0);
+        }
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|name| name.starts_with("votehub.sqlite")),
+            "{names:?}"
+        );
+        let missing = dir.path().join("gone").join("votehub.sqlite");
+        assert!(matches!(
+            Store::open_writable(&missing),
+            Err(StoreError::NotWritable { path, .. }) if path == dir.path().join("gone")
+        ));
+    }
 
     #[test]
     fn atomically_keeps_all_or_nothing() {

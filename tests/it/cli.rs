@@ -581,3 +581,128 @@ fn relayer_rotations_are_recorded_in_the_log_and_followed_by_verify_log() {
     assert!(text.contains(&format!("relayer {first} -> {second}, signed by both keys")));
     assert!(text.contains(&format!("relayer {third}")), "{text}");
 }
+
+/// Whether the tests run as root, for whom file modes stop nothing.
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+/// `votehub` as a user that file modes apply to: as root (CI), the
+/// unprivileged `nobody` through util-linux's `setpriv`.
+fn unprivileged_votehub() -> Command {
+    if !running_as_root() {
+        return Command::new(env!("CARGO_BIN_EXE_votehub"));
+    }
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).exists())
+        .expect(
+            "run as root, this test drops privileges with setpriv (apt-get install util-linux)",
+        );
+    let mut command = Command::new(setpriv);
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_votehub"));
+    command
+}
+
+/// A data directory that cannot be written is refused at start, naming the
+/// path and the OS error, before the port is bound: an empty directory, a
+/// store whose directory is read-only (SQLite could not create its -wal and
+/// -shm files there) and a read-only database file in a writable directory.
+/// Commands that write refuse it the same way.
+#[test]
+fn serve_refuses_a_data_directory_it_cannot_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // `nobody` must reach the data directories.
+    chmod(dir.path(), 0o755);
+    let store_in = |name: &str| {
+        let data = dir.path().join(name);
+        let out = votehub(
+            &data,
+            &["space", "register", "cli.eth", "--controller", &address(0)],
+        );
+        assert!(out.status.success(), "{out:?}");
+        for entry in std::fs::read_dir(&data).unwrap() {
+            chmod(&entry.unwrap().path(), 0o666);
+        }
+        data
+    };
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    chmod(&empty, 0o555);
+    let read_only_dir = store_in("read-only-dir");
+    chmod(&read_only_dir, 0o555);
+    let read_only_file = store_in("read-only-file");
+    chmod(&read_only_file, 0o777);
+    chmod(&read_only_file.join("votehub.sqlite"), 0o444);
+
+    for (data, named) in [
+        (&empty, empty.clone()),
+        (&read_only_dir, read_only_dir.clone()),
+        (&read_only_file, read_only_file.join("votehub.sqlite")),
+    ] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut serve = unprivileged_votehub()
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", &listen])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while serve.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = serve.kill();
+                panic!("votehub serve kept running on {}", data.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = serve.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the data directory {} cannot be written",
+                data.display()
+            )) && stderr.contains(&format!("{}: ", named.display()))
+                && stderr.contains("Permission denied (os error 13)"),
+            "{stderr}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("votehub serving"),
+            "{stderr}"
+        );
+        assert!(
+            std::net::TcpStream::connect(&listen).is_err(),
+            "something listens on {listen}"
+        );
+
+        let register = unprivileged_votehub()
+            .arg("--data")
+            .arg(data)
+            .args([
+                "space",
+                "register",
+                "other.eth",
+                "--controller",
+                &address(1),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(register.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&register.stderr).contains("cannot be written"));
+    }
+}

@@ -36,6 +36,8 @@ pub struct TestApp {
     /// Builds audit bundles and log heads on demand (the server's own
     /// background task is not started here, so tests decide when).
     pub closer: Closer,
+    /// The server's read service, for tests that look beneath HTTP.
+    pub reads: votehub::reads::Reads,
     _dir: tempfile::TempDir,
     agent: ureq::Agent,
     handle: actix_web::dev::ServerHandle,
@@ -119,7 +121,7 @@ fn spawn(
     );
     // A client that stalls mid-body is answered after 2 s here.
     let state = configure(
-        AppState::new(ingestor, reads, rate_limit, 1 << 20)
+        AppState::new(ingestor, reads.clone(), rate_limit, 1 << 20)
             .with_body_timeout(std::time::Duration::from_secs(2)),
     );
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -142,6 +144,7 @@ fn spawn(
         url,
         store,
         closer,
+        reads,
         _dir: dir,
         agent,
         handle,
@@ -234,6 +237,46 @@ impl TestApp {
     pub fn db<T>(&self, f: impl FnOnce(&Db<'_>) -> T) -> T {
         let conn = self.store.write_connection().unwrap();
         f(&Db::new(&conn))
+    }
+
+    /// Stores a DAG of about `mib` MiB and returns its root: a DAG-JSON
+    /// block linking a UnixFS file of `mib` MiB (256 KiB leaves) and 2,000
+    /// small raw blocks, so a CAR of it mixes large and small sections.
+    pub fn store_dag(&self, mib: usize) -> String {
+        let file: Vec<u8> = (0..mib << 20).map(|i| (i % 251) as u8).collect();
+        let unixfs = votehub::ipld::unixfs_blocks(&file);
+        let notes: Vec<(String, Vec<u8>)> = (0..2000)
+            .map(|i| {
+                let bytes = format!("note {i} of a {mib} MiB DAG").into_bytes();
+                (votehub::ipld::raw_cid(&bytes), bytes)
+            })
+            .collect();
+        let (root, bytes) = votehub::ipld::dag_json_block(&json!({
+            "file": votehub::ipld::link(&unixfs.last().unwrap().0),
+            "notes": notes.iter().map(|(cid, _)| votehub::ipld::link(cid)).collect::<Vec<_>>(),
+        }));
+        let conn = self.store.write_connection().unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        let db = Db::new(&tx);
+        for (cid, block) in unixfs.iter().chain(&notes).chain([&(root.clone(), bytes)]) {
+            db.put_block(cid, block).unwrap();
+        }
+        tx.commit().unwrap();
+        root
+    }
+
+    /// The CAR of the DAG under `root` as iroh-car's writer makes it from
+    /// the stored blocks (the server's in-memory export before streaming).
+    pub fn expected_car(&self, root: &str) -> Vec<u8> {
+        let blocks = self.store.reader().unwrap().db().dag(root).unwrap();
+        self.block_on(async {
+            let header = iroh_car::CarHeader::new_v1(vec![blocks[0].0]);
+            let mut writer = iroh_car::CarWriter::new(header, Vec::new());
+            for (cid, bytes) in &blocks {
+                writer.write(*cid, bytes).await.unwrap();
+            }
+            writer.finish().await.unwrap()
+        })
     }
 
     /// Registers dev key 0 as controller of `space` and creates it.

@@ -258,3 +258,93 @@ fn a_replaced_relayer_key_is_refused_unless_accepted() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("the key was replaced or lost"));
 }
+
+/// A block found corrupt after the CAR's first bytes went out cannot change
+/// the status any more: the stream is cut short (the client never gets a
+/// whole CAR) and the server logs it at error level, naming the root.
+#[test]
+fn a_corrupt_block_mid_car_cuts_the_stream_and_is_logged() {
+    let app = super::helpers::spawn_app();
+    let root = app.store_dag(2);
+    let whole = app.expected_car(&root);
+    let dag = app.store.reader().unwrap().db().dag(&root).unwrap();
+    // The last leaf of the file: well past the first step of the stream.
+    let (leaf, _) = dag
+        .iter()
+        .rev()
+        .find(|(cid, bytes)| cid.codec() == 0x55 && bytes.len() > 1000)
+        .unwrap();
+    let conn = app.store.write_connection().unwrap();
+    conn.execute(
+        "UPDATE blocks SET data = CAST('changed' AS BLOB) WHERE cid = ?1",
+        [leaf.to_string()],
+    )
+    .unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args([
+            "--data",
+            app.dir().to_str().unwrap(),
+            "serve",
+            "--listen",
+            &listen,
+        ])
+        .env("RUST_LOG", "votehub=info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://{listen}/ipfs/{root}?format=car");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let response = loop {
+        match ureq::get(&url).call() {
+            Ok(response) => break response,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(err) => panic!("{err}"),
+        }
+    };
+    assert_eq!(response.status(), 200);
+    let mut car = Vec::new();
+    let read = std::io::Read::read_to_end(&mut response.into_body().into_reader(), &mut car);
+    assert!(read.is_err(), "the cut-short CAR ended like a whole one");
+    assert!(car.len() < whole.len() && whole.starts_with(&car));
+
+    let _ = serve.kill();
+    let output = serve.wait_with_output().unwrap();
+    // The log goes to standard output.
+    let log = String::from_utf8_lossy(&output.stdout);
+    let logged = log
+        .lines()
+        .find(|line| line.contains("the CAR stream was cut short"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(logged.contains("ERROR"), "{logged}");
+    assert!(logged.contains(&root), "{logged}");
+    assert!(logged.contains(&leaf.to_string()), "{logged}");
+
+    // `votehub export-car`, which streams the same walk to a file, fails
+    // naming the block and leaves no cut-short file behind.
+    let file = app.dir().join("cut.car");
+    let out = votehub(&[
+        "--data",
+        app.dir().to_str().unwrap(),
+        "export-car",
+        &root,
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("block {leaf} does not hash to its CID")),
+        "{stderr}"
+    );
+    assert!(!file.exists());
+}

@@ -10,6 +10,8 @@ mod flows;
 mod errors;
 // Hostile input never panics and never kills the server.
 mod hostile;
+// CARs stream from the store as the client reads them.
+mod car;
 // Results, `votehub tally`, and the score API.
 mod results;
 // Contract-wallet signatures (EIP-1271) through a JSON-RPC node.

@@ -1,12 +1,13 @@
 //! The audit family: build a bundle, verify a bundle or the log, prove a
 //! message's place in the log, export a DAG as a CAR.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::data::open_store;
+use super::data::{open_store, open_store_for_writing};
 use super::{SourceArgs, VerifyArgs};
 use crate::clock::unix_now;
 use crate::ingest::Ingestor;
@@ -16,7 +17,7 @@ use crate::store::writer::Writer;
 
 /// `votehub audit`: builds (if not built yet) a closed proposal's bundle.
 pub(super) fn audit(data: &Path, proposal: &str) -> anyhow::Result<ExitCode> {
-    let store = open_store(data)?;
+    let store = open_store_for_writing(data)?;
     let relayer = crate::app::relayer_key::load_or_create(data)?;
     crate::app::relayer_key::check_identity(&store, &relayer, false)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -91,6 +92,7 @@ pub(super) fn prove(data: &Path, id: &str) -> anyhow::Result<ExitCode> {
     let proof = match proof {
         Some(proof) => proof,
         None => {
+            let store = open_store_for_writing(data)?;
             let relayer = crate::app::relayer_key::load_or_create(data)?;
             crate::app::relayer_key::check_identity(&store, &relayer, false)?;
             store.write_once(|db| crate::message_log::pin_head(db, &relayer, unix_now()))?;
@@ -103,16 +105,42 @@ pub(super) fn prove(data: &Path, id: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `votehub export-car`.
+/// `votehub export-car`: the DAG is read and written one block at a time,
+/// so a bundle of any size is exported in bounded memory.
 pub(super) fn export_car(data: &Path, cid: &str, output: &Path) -> anyhow::Result<ExitCode> {
-    let blocks = open_store(data)?.reader()?.db().dag(cid)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    let car = runtime.block_on(crate::ipld::car(&blocks))?;
-    std::fs::write(output, &car).with_context(|| format!("writing {}", output.display()))?;
+    let store = open_store(data)?;
+    let reader = store.reader()?;
+    let db = reader.db();
+    let root = cid::Cid::try_from(cid).with_context(|| format!("{cid} is not a CID"))?;
+    let mut walk = crate::ipld::DagWalk::new(root);
+    // The root is read before the file is made: a missing one leaves none.
+    let first = db.dag_step(&mut walk)?;
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(output).with_context(|| format!("creating {}", output.display()))?,
+    );
+    let write = || -> anyhow::Result<(usize, usize)> {
+        let mut frame = crate::ipld::car_header(&[root])?;
+        let (mut blocks, mut bytes) = (0, 0);
+        let mut next = first;
+        while let Some((cid, block)) = next {
+            crate::ipld::car_section(&mut frame, &cid, &block);
+            file.write_all(&frame)?;
+            (blocks, bytes) = (blocks + 1, bytes + frame.len());
+            frame.clear();
+            next = db.dag_step(&mut walk)?;
+        }
+        file.flush()?;
+        Ok((blocks, bytes))
+    };
+    let (blocks, bytes) = write().map_err(|err| {
+        // A cut-short CAR is not left behind as if it were whole.
+        if output.metadata().is_ok_and(|meta| meta.is_file()) {
+            let _ = std::fs::remove_file(output);
+        }
+        err.context(format!("writing {}", output.display()))
+    })?;
     println!(
-        "wrote {} blocks ({} bytes) of {cid} to {}",
-        blocks.len(),
-        car.len(),
+        "wrote {blocks} blocks ({bytes} bytes) of {cid} to {}",
         output.display()
     );
     Ok(ExitCode::SUCCESS)

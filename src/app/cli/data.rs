@@ -18,6 +18,19 @@ pub(super) fn open_store(data: &Path) -> anyhow::Result<Store> {
     Ok(Store::open(&data.join("votehub.sqlite"))?)
 }
 
+/// The store of a data directory, created if needed, for a command that
+/// writes: refused, naming the path and the OS error, if it cannot be
+/// written (rather than failing on every write later).
+pub(super) fn open_store_for_writing(data: &Path) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    Store::open_writable(&data.join("votehub.sqlite")).with_context(|| {
+        format!(
+            "the data directory {} cannot be written (votehub keeps votehub.sqlite and its -wal and -shm files there)",
+            data.display()
+        )
+    })
+}
+
 /// `votehub space register`.
 pub(super) fn register_space(
     data: &Path,
@@ -26,7 +39,7 @@ pub(super) fn register_space(
 ) -> anyhow::Result<ExitCode> {
     let controller =
         Address::parse_any(controller).map_err(|err| anyhow::anyhow!("--controller: {err}"))?;
-    open_store(data)?
+    open_store_for_writing(data)?
         .write_once(|db| db.set_controller(space, &controller.to_string(), unix_now()))?;
     println!("space {space} is controlled by {controller}");
     Ok(ExitCode::SUCCESS)
@@ -42,7 +55,7 @@ pub(super) fn import_snapshot(
 ) -> anyhow::Result<ExitCode> {
     let token = Address::parse_any(token).map_err(|err| anyhow::anyhow!("--token: {err}"))?;
     let bytes = read_input(file)?;
-    let (holders, cid) = open_store(data)?.write_once(|db| {
+    let (holders, cid) = open_store_for_writing(data)?.write_once(|db| {
         crate::power::import_snapshot(db, network, token, block, &bytes, unix_now())
     })?;
     println!(
@@ -106,8 +119,8 @@ pub(super) fn lock_data_dir(data: &Path, what: &str) -> anyhow::Result<std::fs::
 
 /// `votehub rotate-relayer`.
 pub(super) fn rotate_relayer(data: &Path) -> anyhow::Result<ExitCode> {
+    let store = open_store_for_writing(data)?;
     let _lock = lock_data_dir(data, "rotating the relayer key")?;
-    let store = open_store(data)?;
     let (old, new) = crate::app::relayer_key::rotate(data, &store)?;
     println!("relayer rotated: {old} -> {new}, signed by both keys in the message log");
     println!("the old key is kept as relayer.key.retired-{old}; back up the new relayer.key now");

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::data::{check_store, lock_data_dir, open_store};
+use super::data::{check_store, lock_data_dir, open_store_for_writing};
 use super::ServeArgs;
 use crate::app::config::ServeConfig;
 use crate::ingest::Ingestor;
@@ -43,8 +43,8 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| "votehub=info,actix_web=warn".into()),
         )
         .init();
+    let store = open_store_for_writing(data)?;
     let _lock = lock_data_dir(data, "starting another server on it")?;
-    let store = open_store(data)?;
     crate::app::relayer_key::finish_interrupted_rotation(data, &store)?;
     if !args.skip_start_check {
         let report = check_store(&store, Scope::Recent(START_CHECK_MESSAGES))?;
@@ -99,6 +99,8 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
         let state = crate::http::AppState::new(ingestor, reads, config.rate_limit, config.max_body)
             .with_body_timeout(std::time::Duration::from_millis(config.body_timeout_ms))
+            .with_header_timeout(std::time::Duration::from_millis(config.header_timeout_ms))
+            .with_max_requests_per_client(config.max_requests_per_client)
             .with_read_rate_limit(config.read_rate_limit)
             .with_trusted_proxies(config.trusted_proxies.clone());
         crate::http::start(state, listener, config.workers)?.await?;
