@@ -1028,6 +1028,7 @@ pub struct ConfigOption {
 }
 
 #[derive(SimpleObject)]
+#[graphql(rename_fields = "snake_case")]
 pub struct Vp {
     pub vp: Option<f64>,
     pub vp_by_strategy: Option<Vec<Option<f64>>>,

@@ -31,7 +31,7 @@ fn error(app: &TestApp, query: &str, variables: Value) -> String {
 
 /// A ticket space with a basic and a single-choice proposal, votes (one a
 /// revote), a follow, a profile and a statement.
-fn populated() -> (TestApp, String, String) {
+pub fn populated() -> (TestApp, String, String) {
     let app = spawn_app();
     app.ticket_space();
     let basic = app.open_proposal("basic", 3);
@@ -351,4 +351,143 @@ fn introspection_tools_and_browsers_are_served() {
     let (status, reply) = app.get("/graphql?query=%7Bspaces%7Bid%7D%7D");
     assert_eq!(status, 200);
     assert_eq!(reply, json!({"data": {"spaces": []}}));
+}
+
+/// votehub's schema, as SDL.
+fn our_sdl() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let store = votehub::store::Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+    let writer = votehub::store::writer::Writer::spawn(&store, 1).unwrap();
+    let reads =
+        votehub::reads::Reads::new(store, writer, votehub::chain::Chains::default(), 0);
+    votehub::hub::Hub::new(reads).sdl()
+}
+
+/// Every type of a schema: its kind, and per field or input value the type
+/// and default as SDL writes them (arguments as `field(arg)`).
+fn shape(sdl: &str) -> std::collections::BTreeMap<String, (String, Vec<(String, String)>)> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let document = async_graphql::parser::parse_schema(sdl).unwrap();
+    let input = |v: &async_graphql::parser::types::InputValueDefinition| {
+        let default = v
+            .default_value
+            .as_ref()
+            .map(|d| format!(" = {}", d.node))
+            .unwrap_or_default();
+        format!("{}{default}", v.ty.node)
+    };
+    let mut types = std::collections::BTreeMap::new();
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = ty.node;
+        let (kind, members) = match ty.kind {
+            TypeKind::Scalar => ("scalar", Vec::new()),
+            TypeKind::Object(object) => (
+                "type",
+                object
+                    .fields
+                    .iter()
+                    .flat_map(|f| {
+                        let field = f.node.name.node.to_string();
+                        std::iter::once((field.clone(), f.node.ty.node.to_string())).chain(
+                            f.node.arguments.iter().map(move |a| {
+                                (format!("{field}({})", a.node.name.node), input(&a.node))
+                            }),
+                        )
+                    })
+                    .collect(),
+            ),
+            TypeKind::InputObject(object) => (
+                "input",
+                object
+                    .fields
+                    .iter()
+                    .map(|f| (f.node.name.node.to_string(), input(&f.node)))
+                    .collect(),
+            ),
+            TypeKind::Enum(e) => (
+                "enum",
+                e.values
+                    .iter()
+                    .map(|v| (v.node.value.node.to_string(), String::new()))
+                    .collect(),
+            ),
+            _ => ("other", Vec::new()),
+        };
+        types.insert(ty.name.node.to_string(), (kind.to_string(), members));
+    }
+    types
+}
+
+/// Whether an output type `ours` may stand where the hub declares `hub`:
+/// the same shape, non-null wherever the hub's is (non-null where the hub
+/// allows null is GraphQL's safe change for clients).
+fn narrows(ours: &str, hub: &str) -> bool {
+    use async_graphql::parser::types::{BaseType, Type};
+    fn fits(ours: &Type, hub: &Type) -> bool {
+        (hub.nullable || !ours.nullable)
+            && match (&ours.base, &hub.base) {
+                (BaseType::Named(a), BaseType::Named(b)) => a == b,
+                (BaseType::List(a), BaseType::List(b)) => fits(a, b),
+                _ => false,
+            }
+    }
+    match (Type::new(ours), Type::new(hub)) {
+        (Some(ours), Some(hub)) => fits(&ours, &hub),
+        _ => false,
+    }
+}
+
+/// The hub's SDL (the team's reference copy, beside the project on a
+/// developer's machine): every type, field, argument, input field and enum
+/// value it declares is here; arguments and inputs with the same type,
+/// nullability and default, output fields with the same type, non-null at
+/// least where the hub's is.
+#[test]
+fn the_schema_matches_the_hubs_sdl() {
+    let ours = shape(&our_sdl());
+    // The hub's Query root, named in its documentation: checked everywhere.
+    let roots: Vec<&str> = ours["Query"]
+        .1
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| !name.contains('('))
+        .collect();
+    for root in [
+        "space", "spaces", "ranking", "proposal", "proposals", "vote", "votes", "aliases",
+        "follows", "subscriptions", "users", "user", "statements", "statement", "roles",
+        "messages", "vp", "leaderboards", "skins", "plugins", "validations", "strategies",
+        "strategy", "networks", "options",
+    ] {
+        assert!(roots.contains(&root), "no root field {root}");
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hub/hub-schema.gql");
+    let Ok(hub) = std::fs::read_to_string(&path) else {
+        eprintln!("{} is absent: only the root fields were checked", path.display());
+        return;
+    };
+    let mut differences = Vec::new();
+    for (name, (kind, members)) in shape(&hub) {
+        let Some((our_kind, our_members)) = ours.get(&name) else {
+            differences.push(format!("{kind} {name} is missing"));
+            continue;
+        };
+        if *our_kind != kind {
+            differences.push(format!("{name} is a {our_kind}, the hub's a {kind}"));
+        }
+        for (member, ty) in members {
+            let output = kind == "type" && !member.contains('(');
+            match our_members.iter().find(|(m, _)| *m == member) {
+                None => differences.push(format!("{name}.{member} is missing")),
+                Some((_, our_ty)) if output && narrows(our_ty, &ty) => {}
+                Some((_, our_ty)) if *our_ty != ty => {
+                    differences.push(format!("{name}.{member}: ours {our_ty}, the hub's {ty}"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }

@@ -34,3 +34,5 @@ mod shapes;
 mod golden;
 // Snapshot's hub GraphQL API: the hub's schema, defaults, limits and errors.
 mod graphql;
+// The documents Snapshot's clients send the hub, from the team's reference set.
+mod hub_clients;
