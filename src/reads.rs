@@ -125,22 +125,33 @@ impl Reads {
         self.run(query).await
     }
 
-    /// A live space: its settings with `id`, `ipfs`, `controller`, `created`
-    /// and `updated` added.
+    /// A space as the hub's `GET /api/spaces/{id}` gives it: its settings
+    /// with the hub's flags (`deleted: true` for a deleted one, which
+    /// clients check), plus `id`, `ipfs`, `controller`, `created` and
+    /// `updated`.
     pub async fn space(&self, id: String) -> Result<Value, ReadError> {
         self.run(move |db| {
-            let space = db
-                .space(&id)?
-                .filter(|space| !space.deleted)
-                .ok_or(ReadError::NotFound("space"))?;
+            let space = db.space(&id)?.ok_or(ReadError::NotFound("space"))?;
             let controller = db.controller(&id)?;
             let mut body = space.settings.clone();
             if let Value::Object(fields) = &mut body {
-                fields.insert("id".into(), json!(space.id));
-                fields.insert("ipfs".into(), json!(space.ipfs));
-                fields.insert("controller".into(), json!(controller));
-                fields.insert("created".into(), json!(space.created));
-                fields.insert("updated".into(), json!(space.updated));
+                let domain = fields.get("domain").cloned().unwrap_or(json!(""));
+                for (key, value) in [
+                    ("id", json!(space.id)),
+                    ("ipfs", json!(space.ipfs)),
+                    ("controller", json!(controller)),
+                    ("created", json!(space.created)),
+                    ("updated", json!(space.updated)),
+                    ("domain", domain),
+                    ("flagged", json!(false)),
+                    ("verified", json!(false)),
+                    ("turbo", json!(false)),
+                    ("turboExpiration", json!(0)),
+                    ("hibernated", json!(false)),
+                    ("deleted", json!(space.deleted)),
+                ] {
+                    fields.insert(key.into(), value);
+                }
             }
             Ok(body)
         })

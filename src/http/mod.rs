@@ -129,6 +129,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::get().to(scores::proposal_scores),
         )
         .route("/api/scores", web::post().to(scores::post_scores))
+        .route("/api/scores/{id}", web::get().to(scores::refresh))
         .route("/api/messages/{id}", web::get().to(read::message))
         .route(
             "/api/messages/{id}/proof",

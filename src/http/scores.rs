@@ -196,44 +196,107 @@ pub async fn post_scores(state: web::Data<AppState>, mut payload: web::Payload) 
     }
 }
 
-/// JSON-RPC on `POST /`: `get_vp`.
+/// `GET /api/scores/{id}`: what the hub forwards to the sequencer to bring a
+/// proposal's scores up to date; votehub counts on read, so this counts
+/// now and answers `{result: true}` as snapshot.box expects.
+pub async fn refresh(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, super::ApiError> {
+    state.reads.result(&id.into_inner().to_lowercase()).await?;
+    Ok(HttpResponse::Ok().json(json!({"result": true})))
+}
+
+/// JSON-RPC on `POST /`: `get_vp` and `validate`.
 pub async fn rpc(state: web::Data<AppState>, request: Value) -> HttpResponse {
     let id = request.get("id").cloned().unwrap_or(Value::Null);
-    if request.get("method").and_then(Value::as_str) != Some("get_vp") {
-        return RpcError::bad("method not found").reply(&id);
-    }
     let params = request.get("params").cloned().unwrap_or(Value::Null);
-    let Some(address) = params
+    let result = match request.get("method").and_then(Value::as_str) {
+        Some("get_vp") => get_vp(&state, params).await,
+        Some("validate") => validate(&state, params).await,
+        _ => Err(RpcError::bad("method not found")),
+    };
+    match result {
+        Ok(result) => {
+            HttpResponse::Ok().json(json!({"jsonrpc": "2.0", "result": result, "id": id}))
+        }
+        Err(err) => err.reply(&id),
+    }
+}
+
+/// `get_vp`: one address's voting power, per strategy and in total.
+async fn get_vp(state: &web::Data<AppState>, params: Value) -> Result<Value, RpcError> {
+    let address = params
         .get("address")
         .and_then(Value::as_str)
         .and_then(|a| Address::parse_any(a).ok())
-    else {
-        return RpcError::bad("invalid address").reply(&id);
-    };
-    let parsed = serde_json::from_value::<ScoreParams>(params.clone())
+        .ok_or_else(|| RpcError::bad("invalid address"))?;
+    let (specs, network, block) = serde_json::from_value::<ScoreParams>(params.clone())
         .map_err(|_| RpcError::bad("invalid params"))
         .and_then(|mut p| {
             p.addresses = vec![address.to_string()];
             let (specs, _, block) = parse_request(&p)?;
             Ok((specs, p.network, block))
-        });
-    let (specs, network, block) = match parsed {
-        Ok(parsed) => parsed,
-        Err(err) => return err.reply(&id),
-    };
-    match score(&state, specs, network, block, vec![address]).await {
-        Ok(per_strategy) => {
-            let vp_by_strategy: Vec<f64> = per_strategy
-                .iter()
-                .map(|v| v.first().copied().unwrap_or(0.0))
-                .collect();
-            let vp = vp_by_strategy.iter().fold(0.0, |sum, v| sum + v);
-            HttpResponse::Ok().json(json!({
-                "jsonrpc": "2.0",
-                "result": {"vp": vp, "vp_by_strategy": vp_by_strategy, "vp_state": "final"},
-                "id": id,
-            }))
+        })?;
+    let vp_by_strategy = power_of(state, specs, network, block, address).await?;
+    let vp = vp_by_strategy.iter().fold(0.0, |sum, v| sum + v);
+    Ok(json!({"vp": vp, "vp_by_strategy": vp_by_strategy, "vp_state": "final"}))
+}
+
+/// One address's power per strategy.
+async fn power_of(
+    state: &web::Data<AppState>,
+    specs: Vec<StrategySpec>,
+    network: String,
+    block: u64,
+    address: Address,
+) -> Result<Vec<f64>, RpcError> {
+    Ok(score(state, specs, network, block, vec![address])
+        .await?
+        .iter()
+        .map(|v| v.first().copied().unwrap_or(0.0))
+        .collect())
+}
+
+/// `validate`: whether `author` passes a proposal validation: `any` (or
+/// none) always, `basic` when their power under `params.strategies` reaches
+/// `params.minScore`; any other name is `Validation not found`.
+async fn validate(state: &web::Data<AppState>, params: Value) -> Result<Value, RpcError> {
+    let name = params
+        .get("validation")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .unwrap_or("any");
+    match name {
+        "any" => Ok(json!(true)),
+        "basic" => {
+            let author = params
+                .get("author")
+                .and_then(Value::as_str)
+                .and_then(|a| Address::parse_any(a).ok())
+                .ok_or_else(|| RpcError::bad("invalid address"))?;
+            let options = params.get("params").cloned().unwrap_or(Value::Null);
+            let min_score = options
+                .get("minScore")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
+            let request = ScoreParams {
+                network: params
+                    .get("network")
+                    .and_then(Value::as_str)
+                    .map_or_else(default_network, String::from),
+                snapshot: params.get("snapshot").cloned().unwrap_or_else(latest),
+                strategies: options
+                    .get("strategies")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+                addresses: vec![author.to_string()],
+            };
+            let (specs, _, block) = parse_request(&request)?;
+            let power = power_of(state, specs, request.network, block, author).await?;
+            Ok(json!(power.iter().fold(0.0, |sum, v| sum + v) >= min_score))
         }
-        Err(err) => err.reply(&id),
+        _ => Err(RpcError::bad("Validation not found")),
     }
 }

@@ -100,6 +100,9 @@ impl Hub {
     }
 
     async fn execute(&self, mut request: Request) -> HubReply {
+        if request.query.trim().is_empty() {
+            return error_reply("Must provide query string.".into());
+        }
         let introspection = match async_graphql::parser::parse_query(&request.query) {
             Ok(mut document) => {
                 let roots = root_fields(&document, request.operation_name.as_deref());

@@ -358,8 +358,7 @@ fn our_sdl() -> String {
     let dir = tempfile::tempdir().unwrap();
     let store = votehub::store::Store::open(&dir.path().join("votehub.sqlite")).unwrap();
     let writer = votehub::store::writer::Writer::spawn(&store, 1).unwrap();
-    let reads =
-        votehub::reads::Reads::new(store, writer, votehub::chain::Chains::default(), 0);
+    let reads = votehub::reads::Reads::new(store, writer, votehub::chain::Chains::default(), 0);
     votehub::hub::Hub::new(reads).sdl()
 }
 
@@ -456,16 +455,41 @@ fn the_schema_matches_the_hubs_sdl() {
         .filter(|name| !name.contains('('))
         .collect();
     for root in [
-        "space", "spaces", "ranking", "proposal", "proposals", "vote", "votes", "aliases",
-        "follows", "subscriptions", "users", "user", "statements", "statement", "roles",
-        "messages", "vp", "leaderboards", "skins", "plugins", "validations", "strategies",
-        "strategy", "networks", "options",
+        "space",
+        "spaces",
+        "ranking",
+        "proposal",
+        "proposals",
+        "vote",
+        "votes",
+        "aliases",
+        "follows",
+        "subscriptions",
+        "users",
+        "user",
+        "statements",
+        "statement",
+        "roles",
+        "messages",
+        "vp",
+        "leaderboards",
+        "skins",
+        "plugins",
+        "validations",
+        "strategies",
+        "strategy",
+        "networks",
+        "options",
     ] {
         assert!(roots.contains(&root), "no root field {root}");
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hub/hub-schema.gql");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hub/hub-schema.gql");
     let Ok(hub) = std::fs::read_to_string(&path) else {
-        eprintln!("{} is absent: only the root fields were checked", path.display());
+        eprintln!(
+            "{} is absent: only the root fields were checked",
+            path.display()
+        );
         return;
     };
     let mut differences = Vec::new();
@@ -490,4 +514,111 @@ fn the_schema_matches_the_hubs_sdl() {
         }
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// Beside GraphQL, what Snapshot's UIs ask the hub: CORS on every route
+/// (reads, writes and refusals), GraphiQL for a browser, a deleted space
+/// flagged `deleted: true`, `GET /api/scores/{id}` and the score API's
+/// `validate`.
+#[test]
+fn the_hubs_other_replies_are_served_as_clients_expect() {
+    let (app, basic, _) = populated();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    // A browser's preflight for a write from another origin.
+    let preflight = agent
+        .options(&app.url)
+        .header("Origin", "https://snapshot.box")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .call()
+        .unwrap();
+    assert_eq!(preflight.status().as_u16(), 200);
+    assert_eq!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "*"
+    );
+    for (method, path) in [
+        ("GET", "/graphql?query=%7Bspaces%7Bid%7D%7D"),
+        ("GET", "/api/spaces/missing.eth"),
+        ("POST", "/"),
+    ] {
+        let response = if method == "GET" {
+            agent
+                .get(format!("{}{path}", app.url))
+                .header("Origin", "https://snapshot.box")
+                .call()
+        } else {
+            agent
+                .post(format!("{}{path}", app.url))
+                .header("Origin", "https://snapshot.box")
+                .send("not json")
+        }
+        .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap()),
+            Some("*"),
+            "{method} {path}"
+        );
+    }
+    // GraphiQL for a browser; a tool without a query gets GraphQL's error.
+    let mut page = agent
+        .get(format!("{}/graphql", app.url))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .call()
+        .unwrap();
+    assert!(page
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("graphiql"));
+    let (status, reply) = app.get("/graphql");
+    assert_eq!(status, 400);
+    assert_eq!(reply["errors"][0]["message"], "Must provide query string.");
+
+    // The scores refresh the UI calls.
+    let (status, reply) = app.get(&format!("/api/scores/{basic}"));
+    assert_eq!((status, reply), (200, json!({"result": true})));
+
+    // validate: any, basic under and over the threshold, unknown names.
+    let validate = |validation: &str, min_score: f64| {
+        app.post_raw(
+            json!({"jsonrpc": "2.0", "method": "validate", "id": 7, "params": {
+                "validation": validation, "author": address(1), "space": SPACE, "network": "1",
+                "snapshot": 100, "params": {"minScore": min_score, "strategies": [{"name": "ticket", "params": {}}]}}})
+            .to_string(),
+        )
+    };
+    assert_eq!(validate("any", 0.0).1["result"], true);
+    assert_eq!(validate("basic", 1.0).1["result"], true);
+    assert_eq!(validate("basic", 2.0).1["result"], false);
+    let (status, reply) = validate("gitcoin-passport", 0.0);
+    assert_eq!(status, 400);
+    assert_eq!(reply["error"]["data"], "Validation not found");
+    assert_eq!(reply["id"], 7);
+
+    // A deleted space answers with `deleted: true`, as the hub does.
+    let (status, space) = app.get(&format!("/api/spaces/{SPACE}"));
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&space["deleted"], &space["flagged"], &space["verified"]),
+        (&json!(false), &json!(false), &json!(false))
+    );
+    app.accept(0, Kind::DeleteSpace, json!({"space": SPACE}));
+    let (status, space) = app.get(&format!("/api/spaces/{SPACE}"));
+    assert_eq!((status, &space["deleted"]), (200, &json!(true)));
+    assert_eq!(app.get("/api/spaces/missing.eth").0, 404);
+    // …and leaves GraphQL's listings.
+    assert_eq!(
+        data(&app, "{ space(id: \"test.eth\") { id } }", json!({}))["space"],
+        Value::Null
+    );
 }

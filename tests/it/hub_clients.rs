@@ -14,7 +14,9 @@ use super::graphql::populated;
 use super::helpers::{address, SPACE};
 
 fn reference(path: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hub").join(path);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/hub")
+        .join(path);
     dir.exists().then_some(dir)
 }
 
