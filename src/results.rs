@@ -6,6 +6,14 @@ use crate::store::writer::{WriteError, Writer};
 use crate::store::{Db, Store, StoreError, StoredResult};
 use crate::tally::outcome::{compute, ScoresState};
 
+/// Above this many counted votes, a pending result is recounted at most
+/// every [`RECOUNT_INTERVAL`] seconds: a million-vote proposal under load
+/// would otherwise be recounted by every read (the votes change between
+/// any two reads). Small proposals are always exact.
+pub const LARGE_PROPOSAL: i64 = 10_000;
+/// Seconds a large proposal's pending result is served before a recount.
+pub const RECOUNT_INTERVAL: i64 = 10;
+
 /// Why a result could not be given.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
@@ -19,9 +27,10 @@ pub enum ResultsError {
 
 /// The current result of a proposal (its canonical JSON and state), or
 /// `None` for an unknown proposal. A stored `final` result is returned as it is; a `pending`
-/// one is reused while no vote changed; otherwise the votes are counted again
-/// and the result stored (frozen once the proposal has ended and
-/// `finalize_delay` seconds have passed).
+/// one is reused while no vote changed (or, for a proposal above
+/// [`LARGE_PROPOSAL`] votes, for [`RECOUNT_INTERVAL`] seconds); otherwise the
+/// votes are counted again and the result stored (frozen once the proposal
+/// has ended and `finalize_delay` seconds have passed).
 pub async fn current(
     store: &Store,
     writer: Option<&Writer>,
@@ -40,7 +49,10 @@ pub async fn current(
                 return Ok(None);
             };
             if let Some(stored) = db.result(&id)? {
-                let fresh = stored.vote_changes == proposal.vote_changes
+                let recent = proposal.votes > LARGE_PROPOSAL
+                    && now - stored.computed < RECOUNT_INTERVAL
+                    && now <= proposal.end;
+                let fresh = (stored.vote_changes == proposal.vote_changes || recent)
                     && now <= proposal.end + finalize_delay;
                 if stored.state == ScoresState::Final || fresh {
                     return Ok(Some((id, stored, false)));

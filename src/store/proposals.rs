@@ -262,7 +262,7 @@ impl Db<'_> {
     }
 
     /// Stores a result; a `final` one is never replaced.
-    pub(crate) fn put_result(
+    pub fn put_result(
         &self,
         proposal: &str,
         result: &StoredResult,

@@ -217,3 +217,72 @@ fn get_vp_json_rpc_on_the_root() {
     unknown["method"] = json!("nope");
     assert_eq!(app.post(&unknown).1["error"]["data"], "method not found");
 }
+
+/// Above `LARGE_PROPOSAL` votes a pending result is recounted at most every
+/// `RECOUNT_INTERVAL` seconds, so reads under load do not recount a huge
+/// proposal each time; a small one is always exact.
+#[test]
+fn a_large_proposals_pending_result_is_recounted_at_most_every_interval() {
+    use votehub::results::{current, LARGE_PROPOSAL, RECOUNT_INTERVAL};
+    use votehub::store::VoteRow;
+    let app = spawn_app();
+    app.ticket_space();
+    let proposal = app.open_proposal("single-choice", 2);
+    let vote = |n: i64, choice: u64| VoteRow {
+        id: format!("0x{n:064x}"),
+        ipfs: format!("bafk{n}"),
+        voter: format!("0x{n:040x}"),
+        created: now(),
+        space: super::helpers::SPACE.to_string(),
+        proposal: proposal.clone(),
+        choice: json!(choice),
+        reason: String::new(),
+        app: String::new(),
+        metadata: json!({}),
+        vp: 1.0,
+        vp_by_strategy: vec![1.0],
+        vp_state: "final".into(),
+    };
+    let total = |json: &str| -> f64 {
+        serde_json::from_str::<Value>(json).unwrap()["scores_total"]
+            .as_f64()
+            .unwrap()
+    };
+    let write = |rows: Vec<VoteRow>| {
+        app.store
+            .write_once(|db| {
+                for row in &rows {
+                    db.put_vote(row, false)?;
+                }
+                Ok::<_, votehub::store::StoreError>(())
+            })
+            .unwrap()
+    };
+    write((0..=LARGE_PROPOSAL).map(|n| vote(n, 1)).collect());
+    let count = |at: i64| {
+        app.block_on(current(&app.store, None, &proposal, at, 60))
+            .unwrap()
+            .unwrap()
+    };
+    let t = now();
+    let first = count(t);
+    assert_eq!(total(&first.json), (LARGE_PROPOSAL + 1) as f64);
+    // Store it as the server would.
+    app.store
+        .write_once(|db| {
+            db.put_result(&proposal, &first, t)?;
+            Ok::<_, votehub::store::StoreError>(())
+        })
+        .unwrap();
+    write(vec![vote(LARGE_PROPOSAL + 1, 2)]);
+    // Within the interval the stored result is served…
+    assert_eq!(
+        total(&count(t + RECOUNT_INTERVAL - 1).json),
+        (LARGE_PROPOSAL + 1) as f64
+    );
+    // …after it, the new vote is counted.
+    assert_eq!(
+        total(&count(t + RECOUNT_INTERVAL).json),
+        (LARGE_PROPOSAL + 2) as f64
+    );
+}
