@@ -22,7 +22,9 @@ type HubSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
 /// The hub's `depthLimit(5)` counts a root field as depth 0; async-graphql
 /// counts it as 1.
 const MAX_DEPTH: usize = 6;
-/// The hub's `queryCountLimit(5, 5)`: root fields per operation.
+/// The hub's `queryCountLimit(5, 5)`: operations per document, and root
+/// fields per operation.
+const MAX_OPERATIONS: usize = 5;
 const MAX_ROOT_FIELDS: usize = 5;
 
 /// A refusal in the hub's words (`Invalid address`, a limit exceeded),
@@ -105,6 +107,15 @@ impl Hub {
         }
         let introspection = match async_graphql::parser::parse_query(&request.query) {
             Ok(mut document) => {
+                let operations = match &document.operations {
+                    DocumentOperations::Single(_) => 1,
+                    DocumentOperations::Multiple(ops) => ops.len(),
+                };
+                if operations > MAX_OPERATIONS {
+                    return error_reply(format!(
+                        "Query count limit of {MAX_OPERATIONS} exceeded, found {operations} operations."
+                    ));
+                }
                 let roots = root_fields(&document, request.operation_name.as_deref());
                 if roots.len() > MAX_ROOT_FIELDS {
                     return error_reply(format!(

@@ -622,3 +622,132 @@ fn the_hubs_other_replies_are_served_as_clients_expect() {
         Value::Null
     );
 }
+
+/// The remaining root fields: aliases, subscriptions, messages (with
+/// votehub's log extras), leaderboards, vp, ranking, the item lists, and
+/// proposals of every voting type.
+#[test]
+fn every_other_root_field_answers_with_the_hubs_shapes() {
+    let (app, basic, _) = populated();
+    for kind in [
+        "approval",
+        "quadratic",
+        "ranked-choice",
+        "weighted",
+        "copeland",
+    ] {
+        app.open_proposal(kind, 3);
+    }
+    app.accept(3, Kind::Alias, json!({"alias": address(5)}));
+    app.accept(4, Kind::Subscribe, json!({"space": SPACE}));
+    let all = data(
+        &app,
+        "query($voter: String!, $space: String!, $proposal: String) {
+           proposals(first: 10, orderBy: \"created\", orderDirection: asc) { type }
+           aliases(where: {address: \"0x90F79bf6EB2c4f870365E785982E1f101E93b906\"}) { address alias created ipfs }
+           subscriptions(where: {space: $space}) { address space { id } }
+           vp(voter: $voter, space: $space, proposal: $proposal) { vp vp_by_strategy vp_state }
+           leaderboards(where: {space: $space}, orderBy: \"vote_count\") { user votesCount proposalsCount lastVote } }",
+        json!({"voter": address(1), "space": SPACE, "proposal": basic}),
+    );
+    let types: Vec<&str> = all["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "basic",
+        "single-choice",
+        "approval",
+        "quadratic",
+        "ranked-choice",
+        "weighted",
+        "copeland",
+    ] {
+        assert!(types.contains(&kind), "{types:?}");
+    }
+    assert_eq!(all["aliases"][0]["alias"], address(5));
+    assert_eq!(
+        all["subscriptions"],
+        json!([{"address": address(4), "space": {"id": SPACE}}])
+    );
+    assert_eq!(
+        all["vp"],
+        json!({"vp": 1.0, "vp_by_strategy": [1.0], "vp_state": "final"})
+    );
+    let board = all["leaderboards"].as_array().unwrap();
+    assert_eq!(
+        board[0]["proposalsCount"].as_i64().unwrap() + board[0]["votesCount"].as_i64().unwrap() > 0,
+        true
+    );
+    let author = board
+        .iter()
+        .find(|row| row["user"] == address(0).as_str())
+        .unwrap();
+    assert_eq!(author["proposalsCount"], 7);
+    let voter = board
+        .iter()
+        .find(|row| row["user"] == address(2).as_str())
+        .unwrap();
+    assert_eq!(voter["votesCount"], 2);
+
+    let lists = data(
+        &app,
+        "{ messages(first: 3, orderBy: \"mci\", orderDirection: asc) { mci type address log received }
+           ranking(first: 5) { items { id rank proposalsCount } metrics { total categories } }
+           strategies { id spacesCount } strategy(id: \"ticket\") { id name } networks { id spacesCount } }",
+        json!({}),
+    );
+    let items = data(
+        &app,
+        "{ validations { id spacesCount } plugins { id } skins { id } options { name } }",
+        json!({}),
+    );
+    let messages = lists["messages"].as_array().unwrap();
+    assert_eq!(messages[0]["mci"], 1);
+    assert_eq!(messages[0]["type"], "settings");
+    assert!(messages[0]["log"].as_str().unwrap().starts_with("0x"));
+    assert!(messages[1]["mci"].as_i64() > messages[0]["mci"].as_i64());
+    assert_eq!(lists["ranking"]["metrics"]["total"], 1);
+    assert_eq!(
+        lists["ranking"]["items"][0],
+        json!({"id": SPACE, "rank": 1.0, "proposalsCount": 7})
+    );
+    let ticket = lists["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "ticket")
+        .unwrap();
+    assert_eq!(ticket["spacesCount"], 1);
+    assert_eq!(lists["strategy"], json!({"id": "ticket", "name": "ticket"}));
+    assert_eq!(lists["networks"], json!([{"id": "1", "spacesCount": 1}]));
+    assert!(items["validations"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"id": "any", "spacesCount": 0})));
+    assert_eq!(items["plugins"], json!([]));
+    assert_eq!(items["skins"], json!([]));
+    assert_eq!(items["options"], json!([]));
+    // vp errors in the hub's words.
+    assert_eq!(
+        error(
+            &app,
+            "{ vp(voter: \"0x1\", space: \"test.eth\") { vp } }",
+            json!({})
+        ),
+        "invalid address"
+    );
+    assert_eq!(
+        error(
+            &app,
+            &format!(
+                "{{ vp(voter: \"{}\", space: \"test.eth\", proposal: \"0x99\") {{ vp }} }}",
+                address(1)
+            ),
+            json!({})
+        ),
+        "proposal not found"
+    );
+}
