@@ -163,7 +163,7 @@ pub fn error_reply(message: String) -> HubReply {
 }
 
 /// The root field names (`__typename` aside) of the operation a request runs.
-fn root_fields(document: &ExecutableDocument, operation: Option<&str>) -> Vec<String> {
+fn root_fields<'a>(document: &'a ExecutableDocument, operation: Option<&str>) -> Vec<String> {
     let selected = match (&document.operations, operation) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
@@ -173,14 +173,10 @@ fn root_fields(document: &ExecutableDocument, operation: Option<&str>) -> Vec<St
         return Vec::new();
     };
     let mut names = Vec::new();
-    let mut pending: Vec<&Selection> = operation
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .map(|item| &item.node)
-        .collect();
+    let items = |set: &'a async_graphql::Positioned<async_graphql::parser::types::SelectionSet>| {
+        set.node.items.iter().map(|item| &item.node)
+    };
+    let mut pending: Vec<&Selection> = items(&operation.node.selection_set).collect();
     while let Some(selection) = pending.pop() {
         match selection {
             Selection::Field(field) => {
@@ -189,26 +185,12 @@ fn root_fields(document: &ExecutableDocument, operation: Option<&str>) -> Vec<St
                     names.push(name.to_string());
                 }
             }
-            Selection::InlineFragment(fragment) => pending.extend(
-                fragment
-                    .node
-                    .selection_set
-                    .node
-                    .items
-                    .iter()
-                    .map(|item| &item.node),
-            ),
+            Selection::InlineFragment(fragment) => {
+                pending.extend(items(&fragment.node.selection_set))
+            }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    pending.extend(
-                        fragment
-                            .node
-                            .selection_set
-                            .node
-                            .items
-                            .iter()
-                            .map(|item| &item.node),
-                    );
+                    pending.extend(items(&fragment.node.selection_set));
                 }
             }
         }

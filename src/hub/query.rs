@@ -21,7 +21,7 @@ use super::scalar::Any;
 use super::{failed, reads, HubError};
 use crate::clock::unix_now;
 use crate::protocol::signature::Address;
-use crate::store::{Filter, SpaceCounts, SpaceRow};
+use crate::store::{Db, Filter, Page, SpaceCounts, SpaceRow, StoreError};
 
 /// The live space `id`, if any.
 pub async fn space_by_id(ctx: &Context<'_>, id: String) -> Result<Option<Space>> {
@@ -75,6 +75,33 @@ macro_rules! list {
 }
 
 const CREATED_ONLY: &[(&str, &str)] = &[("created", "created")];
+
+/// A list the hub orders by `created` only (aliases, follows,
+/// subscriptions, statements): the window checked, the filter built, rows
+/// read and shown.
+async fn by_created<R: Send + 'static, T: From<R>>(
+    ctx: &Context<'_>,
+    (first, skip): (i64, i64),
+    filter: Result<Filter, HubError>,
+    order_direction: Option<OrderDirection>,
+    tie: &'static str,
+    fetch: impl Fn(&Db<'_>, &Filter, &Page) -> Result<Vec<R>, StoreError> + Send + 'static,
+) -> Result<Vec<Option<T>>> {
+    let page = page(
+        window(first, skip, &DEFAULT_LIMITS)?,
+        None,
+        order_direction,
+        CREATED_ONLY,
+        tie,
+        false,
+    );
+    let filter = filter?;
+    let rows = reads(ctx)
+        .hub(move |db| Ok(fetch(db, &filter, &page)?))
+        .await
+        .map_err(failed)?;
+    Ok(rows.into_iter().map(|row| Some(T::from(row))).collect())
+}
 
 pub struct Query;
 
@@ -317,21 +344,19 @@ impl Query {
         #[graphql(default = 20)] first: i64,
         #[graphql(default = 0)] skip: i64,
         #[graphql(name = "where")] filter: Option<AliasWhere>,
-        #[graphql(name = "orderBy")] order_by: Option<String>,
+        // Only `created` orders these lists; any other value falls back to it.
+        #[graphql(name = "orderBy")] _order_by: Option<String>,
         #[graphql(name = "orderDirection")] order_direction: Option<OrderDirection>,
     ) -> Result<Vec<Option<Alias>>> {
-        let window = window(first, skip, &DEFAULT_LIMITS)?;
-        let filter = filters::aliases(&filter.unwrap_or_default())?;
-        let page = page(
-            window,
-            order_by.as_deref(),
+        by_created(
+            ctx,
+            (first, skip),
+            filters::aliases(&filter.unwrap_or_default()),
             order_direction,
-            CREATED_ONLY,
             "id",
-            false,
-        );
-        let rows = list!(ctx, list_aliases, filter, page);
-        Ok(rows.into_iter().map(|row| Some(row.into())).collect())
+            |db, filter, page| db.list_aliases(filter, page),
+        )
+        .await
     }
 
     /// Returns the roles and permissions for a given address
@@ -384,21 +409,19 @@ impl Query {
         #[graphql(default = 20)] first: i64,
         #[graphql(default = 0)] skip: i64,
         #[graphql(name = "where")] filter: Option<FollowWhere>,
-        #[graphql(name = "orderBy")] order_by: Option<String>,
+        // Only `created` orders these lists; any other value falls back to it.
+        #[graphql(name = "orderBy")] _order_by: Option<String>,
         #[graphql(name = "orderDirection")] order_direction: Option<OrderDirection>,
     ) -> Result<Vec<Option<Follow>>> {
-        let window = window(first, skip, &DEFAULT_LIMITS)?;
-        let filter = filters::follows(&filter.unwrap_or_default())?;
-        let page = page(
-            window,
-            order_by.as_deref(),
+        by_created(
+            ctx,
+            (first, skip),
+            filters::follows(&filter.unwrap_or_default()),
             order_direction,
-            CREATED_ONLY,
             "f.id",
-            false,
-        );
-        let rows = list!(ctx, list_follows, filter, page);
-        Ok(rows.into_iter().map(|row| Some(row.into())).collect())
+            |db, filter, page| db.list_follows(filter, page),
+        )
+        .await
     }
 
     /// Returns a list of proposal subscriptions with optional filtering, ordering, and pagination
@@ -408,21 +431,19 @@ impl Query {
         #[graphql(default = 20)] first: i64,
         #[graphql(default = 0)] skip: i64,
         #[graphql(name = "where")] filter: Option<SubscriptionWhere>,
-        #[graphql(name = "orderBy")] order_by: Option<String>,
+        // Only `created` orders these lists; any other value falls back to it.
+        #[graphql(name = "orderBy")] _order_by: Option<String>,
         #[graphql(name = "orderDirection")] order_direction: Option<OrderDirection>,
     ) -> Result<Vec<Option<Subscription>>> {
-        let window = window(first, skip, &DEFAULT_LIMITS)?;
-        let filter = filters::subscriptions(&filter.unwrap_or_default())?;
-        let page = page(
-            window,
-            order_by.as_deref(),
+        by_created(
+            ctx,
+            (first, skip),
+            filters::subscriptions(&filter.unwrap_or_default()),
             order_direction,
-            CREATED_ONLY,
             "s.id",
-            false,
-        );
-        let rows = list!(ctx, list_subscriptions, filter, page);
-        Ok(rows.into_iter().map(|row| Some(row.into())).collect())
+            |db, filter, page| db.list_subscriptions(filter, page),
+        )
+        .await
     }
 
     /// Returns a list of users with optional filtering, ordering, and pagination
@@ -467,21 +488,19 @@ impl Query {
         #[graphql(default = 20)] first: i64,
         #[graphql(default = 0)] skip: i64,
         #[graphql(name = "where")] filter: Option<StatementsWhere>,
-        #[graphql(name = "orderBy")] order_by: Option<String>,
+        // Only `created` orders these lists; any other value falls back to it.
+        #[graphql(name = "orderBy")] _order_by: Option<String>,
         #[graphql(name = "orderDirection")] order_direction: Option<OrderDirection>,
     ) -> Result<Vec<Option<Statement>>> {
-        let window = window(first, skip, &DEFAULT_LIMITS)?;
-        let filter = filters::statements(&filter.unwrap_or_default())?;
-        let page = page(
-            window,
-            order_by.as_deref(),
+        by_created(
+            ctx,
+            (first, skip),
+            filters::statements(&filter.unwrap_or_default()),
             order_direction,
-            CREATED_ONLY,
             "s.id",
-            false,
-        );
-        let rows = list!(ctx, list_statements, filter, page);
-        Ok(rows.into_iter().map(|row| Some(row.into())).collect())
+            |db, filter, page| db.list_statements(filter, page),
+        )
+        .await
     }
 
     /// Returns a single user by their address
