@@ -778,15 +778,25 @@ async fn usage(ctx: &Context<'_>, item: &'static str) -> Result<Vec<Option<Item>
         .collect())
 }
 
+/// A strategy as the hub lists it, its documents read from its folder.
 fn strategy_item(name: &str, used: &BTreeMap<String, i64>) -> StrategyItem {
+    let documents = votehub_strategies::documents(name);
+    let json = |text: Option<&str>| text.and_then(|t| serde_json::from_str::<Value>(t).ok());
     StrategyItem {
         id: name.to_string(),
         name: Some(name.to_string()),
         author: None,
         version: Some(env!("CARGO_PKG_VERSION").to_string()),
-        schema: None,
-        examples: Some(Vec::new()),
-        about: None,
+        schema: json(documents.map(|d| d.schema)).map(Any),
+        examples: Some(
+            json(documents.map(|d| d.examples))
+                .and_then(|e| e.as_array().cloned())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|example| Some(Any(example)))
+                .collect(),
+        ),
+        about: documents.map(|d| d.about.to_string()),
         spaces_count: Some(used.get(name).copied().unwrap_or(0)),
         verified_spaces_count: Some(0),
         overrides: Some(false),

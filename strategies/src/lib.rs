@@ -9,7 +9,8 @@
 //! Each strategy lives in its own folder (`src/<name>/`) with its code, a
 //! `README.md`, a `schema.json` for its params and an `examples.json` in
 //! Snapshot's format that the tests run. Adding one is that folder plus one
-//! line in [`REGISTRY`]; see `strategies/README.md`.
+//! line in the `registry!` list that makes [`REGISTRY`] (its documents are
+//! read from the folder there, see [`documents`]); see `strategies/README.md`.
 
 #![deny(missing_docs)]
 
@@ -233,16 +234,50 @@ pub trait Strategy: Sync {
     ) -> Result<Vec<f64>, StrategyError>;
 }
 
-/// Every strategy votehub knows, one line each.
-pub static REGISTRY: &[&dyn Strategy] = &[
-    &erc20_balance_of::Erc20BalanceOf,
-    &ticket::Ticket,
-    &whitelist::Whitelist,
-    &erc20_votes::Erc20Votes,
-    &comp_like_votes::CompLikeVotes,
-    &eth_balance::EthBalance,
-    &math::Math,
-];
+/// A strategy's folder documents, as the hub's `strategies` query and the
+/// score API's `GET /api/strategies` show them.
+#[derive(Debug, Clone, Copy)]
+pub struct Documents {
+    /// `README.md`: what the strategy computes.
+    pub about: &'static str,
+    /// `schema.json`: the JSON schema of its params.
+    pub schema: &'static str,
+    /// `examples.json`: the examples the tests run.
+    pub examples: &'static str,
+}
+
+/// [`REGISTRY`] and, in the same order, each strategy's [`Documents`] read
+/// from its folder: one line per strategy.
+macro_rules! registry {
+    ($($folder:ident :: $strategy:ident),* $(,)?) => {
+        /// Every strategy votehub knows, one line each.
+        pub static REGISTRY: &[&dyn Strategy] = &[$(&$folder::$strategy),*];
+
+        static DOCUMENTS: &[Documents] = &[$(Documents {
+            about: include_str!(concat!(stringify!($folder), "/README.md")),
+            schema: include_str!(concat!(stringify!($folder), "/schema.json")),
+            examples: include_str!(concat!(stringify!($folder), "/examples.json")),
+        }),*];
+    };
+}
+
+registry! {
+    erc20_balance_of::Erc20BalanceOf,
+    ticket::Ticket,
+    whitelist::Whitelist,
+    erc20_votes::Erc20Votes,
+    comp_like_votes::CompLikeVotes,
+    eth_balance::EthBalance,
+    math::Math,
+}
+
+/// The folder documents of the strategy called `name`.
+pub fn documents(name: &str) -> Option<&'static Documents> {
+    REGISTRY
+        .iter()
+        .position(|strategy| strategy.name() == name)
+        .and_then(|index| DOCUMENTS.get(index))
+}
 
 /// Looks a strategy up by its Snapshot name.
 pub fn find(name: &str) -> Option<&'static dyn Strategy> {

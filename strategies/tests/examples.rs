@@ -714,3 +714,21 @@ fn is_checksummed(address: &str) -> bool {
         }
     })
 }
+
+/// Every strategy's folder documents are compiled in (`registry!`), and its
+/// schema and examples are JSON.
+#[test]
+fn every_strategy_carries_its_folder_documents() {
+    for strategy in REGISTRY {
+        let documents = votehub_strategies::documents(strategy.name())
+            .unwrap_or_else(|| panic!("no documents for {}", strategy.name()));
+        assert!(
+            documents.about.contains(strategy.name()),
+            "{}",
+            strategy.name()
+        );
+        assert!(serde_json::from_str::<Value>(documents.schema).is_ok_and(|s| s.is_object()));
+        assert!(serde_json::from_str::<Value>(documents.examples).is_ok_and(|e| e.is_array()));
+    }
+    assert!(votehub_strategies::documents("no-such-strategy").is_none());
+}

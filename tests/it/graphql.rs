@@ -696,7 +696,7 @@ fn every_other_root_field_answers_with_the_hubs_shapes() {
         &app,
         "{ messages(first: 3, orderBy: \"mci\", orderDirection: asc) { mci type address log received }
            ranking(first: 5) { items { id rank proposalsCount } metrics { total categories } }
-           strategies { id spacesCount } strategy(id: \"ticket\") { id name } networks { id spacesCount } }",
+           strategies { id spacesCount } strategy(id: \"ticket\") { id name about schema examples } networks { id spacesCount } }",
         json!({}),
     );
     let items = data(
@@ -721,7 +721,19 @@ fn every_other_root_field_answers_with_the_hubs_shapes() {
         .find(|s| s["id"] == "ticket")
         .unwrap();
     assert_eq!(ticket["spacesCount"], 1);
-    assert_eq!(lists["strategy"], json!({"id": "ticket", "name": "ticket"}));
+    // A strategy's documents come from its folder.
+    let strategy = &lists["strategy"];
+    assert_eq!(
+        (&strategy["id"], &strategy["name"]),
+        (&json!("ticket"), &json!("ticket"))
+    );
+    assert!(strategy["about"].as_str().unwrap().contains("ticket"));
+    assert!(strategy["schema"].is_object(), "{strategy}");
+    assert!(
+        !strategy["examples"].as_array().unwrap().is_empty(),
+        "{strategy}"
+    );
+    assert_eq!(strategy["examples"][0]["strategy"]["name"], "ticket");
     assert_eq!(lists["networks"], json!([{"id": "1", "spacesCount": 1}]));
     assert!(items["validations"]
         .as_array()
