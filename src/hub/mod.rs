@@ -8,6 +8,7 @@
 mod filters;
 mod inputs;
 mod objects;
+mod order;
 mod query;
 mod scalar;
 mod variables;
@@ -105,6 +106,8 @@ impl Hub {
         if request.query.trim().is_empty() {
             return error_reply("Must provide query string.".into());
         }
+        let operation_name = request.operation_name.clone();
+        let mut parsed = None;
         let introspection = match async_graphql::parser::parse_query(&request.query) {
             Ok(mut document) => {
                 let operations = match &document.operations {
@@ -126,6 +129,7 @@ impl Hub {
                 let introspection =
                     !roots.is_empty() && roots.iter().all(|name| name.starts_with("__"));
                 variables::omit_unsent(&mut document, &request.variables);
+                parsed = Some(document.clone());
                 request.set_parsed_query(document);
                 introspection
             }
@@ -137,7 +141,16 @@ impl Hub {
         } else {
             &self.schema
         };
-        let response = schema.execute(request).await;
+        let mut response = schema.execute(request).await;
+        if let Some(document) = &parsed {
+            if let Some(operation) = selected(document, operation_name.as_deref()) {
+                order::reorder(
+                    &mut response.data,
+                    &[&operation.node.selection_set.node],
+                    document,
+                );
+            }
+        }
         HubReply {
             status: 200,
             body: serde_json::to_string(&response).unwrap_or_else(|_| "{}".into()),
@@ -163,13 +176,20 @@ pub fn error_reply(message: String) -> HubReply {
 }
 
 /// The root field names (`__typename` aside) of the operation a request runs.
-fn root_fields<'a>(document: &'a ExecutableDocument, operation: Option<&str>) -> Vec<String> {
-    let selected = match (&document.operations, operation) {
+/// The operation a request runs: the only one, or the one it names.
+fn selected<'a>(
+    document: &'a ExecutableDocument,
+    operation: Option<&str>,
+) -> Option<&'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match (&document.operations, operation) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
         (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-    };
-    let Some(operation) = selected else {
+    }
+}
+
+fn root_fields<'a>(document: &'a ExecutableDocument, operation: Option<&str>) -> Vec<String> {
+    let Some(operation) = selected(document, operation) else {
         return Vec::new();
     };
     let mut names = Vec::new();

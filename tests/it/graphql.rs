@@ -763,3 +763,41 @@ fn every_other_root_field_answers_with_the_hubs_shapes() {
         "proposal not found"
     );
 }
+
+/// Every object of a reply lists its fields in the order they were
+/// selected, whatever order they resolved in (async-graphql inserts them as
+/// they resolve), so the same query always answers the same bytes.
+#[test]
+fn replies_keep_the_selection_order() {
+    let (app, _, _) = populated();
+    let query = "{ proposals(first: 2) { scores id ...more space { votesCount id name } } }
+                 fragment more on Proposal { title votes scores_total state }";
+    let reply = data(&app, query, json!({}));
+    for proposal in reply["proposals"].as_array().unwrap() {
+        let keys: Vec<&str> = proposal
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "scores",
+                "id",
+                "title",
+                "votes",
+                "scores_total",
+                "state",
+                "space"
+            ]
+        );
+        let space: Vec<&str> = proposal["space"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(space, ["votesCount", "id", "name"]);
+    }
+}
