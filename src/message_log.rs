@@ -5,7 +5,7 @@
 
 use crate::format::log::{
     head_statement, rotation_id, rotation_statement, Head, Proof, Rotation, Segment, GENESIS,
-    HEAD_FORMAT, ROTATION_FORMAT, ROTATION_KIND, SEGMENT_ENTRIES,
+    HEAD_FORMAT, HEAD_FORMAT_ROTATIONS, ROTATION_FORMAT, ROTATION_KIND, SEGMENT_ENTRIES,
 };
 use crate::ipld::{dag_json, Link};
 use crate::protocol::signature::{Address, Signer};
@@ -28,8 +28,18 @@ pub fn pin_head(db: &Db<'_>, relayer: &Signer, now: i64) -> Result<Option<LogHea
         db.put_block(&cid, &bytes)?;
         segments.push(Link::to(&cid));
     }
+    let rotations: Vec<Link> = db
+        .log_messages_of_kind(ROTATION_KIND, after, mci)?
+        .iter()
+        .map(|cid| Link::to(cid))
+        .collect();
     let head = Head {
-        format: HEAD_FORMAT.to_string(),
+        format: if rotations.is_empty() {
+            HEAD_FORMAT
+        } else {
+            HEAD_FORMAT_ROTATIONS
+        }
+        .to_string(),
         mci,
         log: log.clone(),
         previous: last.as_ref().map(|head| Link::to(&head.cid)),
@@ -42,11 +52,7 @@ pub fn pin_head(db: &Db<'_>, relayer: &Signer, now: i64) -> Result<Option<LogHea
         relayer: relayer.address().to_string(),
         signature: relayer.personal_sign(&head_statement(mci, &log)),
         created: now,
-        rotations: db
-            .log_messages_of_kind(ROTATION_KIND, after, mci)?
-            .iter()
-            .map(|cid| Link::to(cid))
-            .collect(),
+        rotations,
     };
     let (cid, bytes) = dag_json(&head)?;
     db.put_block(&cid, &bytes)?;

@@ -27,6 +27,9 @@ pub const GENESIS: &str = "0x000000000000000000000000000000000000000000000000000
 
 /// `format` of a log head block.
 pub const HEAD_FORMAT: &str = "votehub-log-head/1";
+/// `format` of a head that links relayer rotations (format 1 plus
+/// `rotations`); heads without one stay format 1, byte for byte.
+pub const HEAD_FORMAT_ROTATIONS: &str = "votehub-log-head/2";
 
 /// Messages per segment block (about 600 KB, under Kubo's 1 MiB limit).
 pub const SEGMENT_ENTRIES: usize = 4096;
@@ -112,7 +115,7 @@ impl Rotation {
 /// relayer, linking the previous head and the segments in between.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Head {
-    /// Always [`HEAD_FORMAT`].
+    /// [`HEAD_FORMAT`], or [`HEAD_FORMAT_ROTATIONS`] when `rotations` is not empty.
     pub format: String,
     /// The last message covered.
     pub mci: i64,
@@ -133,7 +136,7 @@ pub struct Head {
     /// Unix seconds when the head was pinned.
     pub created: i64,
     /// The [`Rotation`] messages among this head's messages, in log order
-    /// (absent when there are none, so heads without one keep their bytes).
+    /// (format 2 only; absent in format 1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rotations: Vec<Link>,
 }

@@ -241,12 +241,7 @@ pub fn spaces(w: &SpaceWhere, controlled: Option<Vec<String>>) -> Result<Filter,
 
 /// A space whose id or name contains `text`.
 pub fn search_spaces(filter: &mut Filter, text: &str) {
-    let pattern = format!(
-        "%{}%",
-        text.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = crate::store::like_pattern(text);
     filter.sql(
         "(s.id LIKE ? ESCAPE '\\' OR COALESCE(json_extract(s.settings, '$.name'), '') LIKE ? ESCAPE '\\')",
         vec![Sql::Text(pattern.clone()), Sql::Text(pattern)],

@@ -88,13 +88,9 @@ impl Filter {
 
     /// `column` contains `text`, ASCII case-insensitively (SQLite's `LIKE`).
     pub fn contains(&mut self, column: &'static str, text: &str) {
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         self.push(
             format!("{column} LIKE ? ESCAPE '\\'"),
-            [Sql::Text(format!("%{escaped}%"))],
+            [Sql::Text(like_pattern(text))],
         );
     }
 
@@ -108,6 +104,15 @@ impl Filter {
         all.extend(self.clauses.iter().cloned());
         format!("WHERE {}", all.join(" AND "))
     }
+}
+
+/// The `LIKE … ESCAPE '\\'` pattern of "contains `text`".
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Order and window of a list.

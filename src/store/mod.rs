@@ -31,8 +31,8 @@ pub(crate) use cache::{RowCache, RowView};
 pub use check::LoggedMessage;
 pub use db::Db;
 pub use listing::{
-    AliasRow, Cmp, Filter, FollowRow, LeaderboardRow, Page, SpaceCounts, StatementRow,
-    SubscriptionRow, UserCounts, UserRow,
+    like_pattern, AliasRow, Cmp, Filter, FollowRow, LeaderboardRow, Page, SpaceCounts,
+    StatementRow, SubscriptionRow, UserCounts, UserRow,
 };
 pub use messages::MessageRow;
 pub use outbox::{DuePin, PinMismatch, PinRetry, PinStatus};

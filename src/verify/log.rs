@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::format::bundle::{Body, Entry, LogExtract, Root};
 use crate::format::log::{
     head_statement, link, rotation_id, Head, Rotation, Segment, GENESIS, HEAD_FORMAT,
-    ROTATION_FORMAT,
+    HEAD_FORMAT_ROTATIONS, ROTATION_FORMAT,
 };
 use crate::ipld::source::BlockSource;
 use crate::protocol::signature::{personal_signer, Address};
@@ -168,7 +168,13 @@ pub fn verify_log(source: &dyn BlockSource, head: &str, since: Option<&str>) -> 
 /// Reads a block as a log head, refusing any other block.
 fn read_head(source: &dyn BlockSource, cid: &str, what: &str) -> Result<Head, String> {
     let head: Head = fetch_typed(source, cid, what)?;
-    if head.format != HEAD_FORMAT {
+    // Format 1 has no rotations; format 2 lists at least one.
+    let well_formed = match head.format.as_str() {
+        HEAD_FORMAT => head.rotations.is_empty(),
+        HEAD_FORMAT_ROTATIONS => !head.rotations.is_empty(),
+        _ => false,
+    };
+    if !well_formed {
         return Err(format!("{cid} is not a log head"));
     }
     Ok(head)
