@@ -8,23 +8,23 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::AppState;
 use crate::hub::{Hub, HubReply};
 
-fn reply(reply: HubReply) -> HttpResponse {
+fn reply(reply: &HubReply) -> HttpResponse {
     HttpResponse::build(
         actix_web::http::StatusCode::from_u16(reply.status)
             .unwrap_or(actix_web::http::StatusCode::OK),
     )
     .content_type("application/json")
-    .body(reply.body)
+    .body(reply.body.clone())
 }
 
 pub async fn post(state: web::Data<AppState>, mut payload: web::Payload) -> HttpResponse {
     match super::ingest::read_body(&state, &mut payload).await {
-        Ok(body) => reply(state.hub.post(&body).await),
+        Ok(body) => reply(state.hub.post(&body).await.as_ref()),
         Err(err) => {
             let status = actix_web::ResponseError::status_code(&err);
             let mut refused = crate::hub::error_reply(err.to_string());
             refused.status = status.as_u16();
-            reply(refused)
+            reply(&refused)
         }
     }
 }
@@ -41,5 +41,5 @@ pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpRespon
             .content_type("text/html; charset=utf-8")
             .body(Hub::graphiql("/graphql"));
     }
-    reply(state.hub.get(query).await)
+    reply(state.hub.get(query).await.as_ref())
 }

@@ -10,11 +10,14 @@ mod inputs;
 mod objects;
 mod order;
 mod query;
+mod runner;
 mod scalar;
 mod variables;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Request, Schema, ServerError};
+
+use std::sync::Arc;
 
 use crate::reads::{ReadError, Reads};
 
@@ -68,6 +71,7 @@ pub struct Hub {
     /// The same schema without the depth limit, for introspection queries
     /// (tools send the standard one, 8 levels deep).
     introspection: HubSchema,
+    runner: Arc<runner::Runner>,
 }
 
 impl Hub {
@@ -77,6 +81,7 @@ impl Hub {
         Hub {
             schema: build().limit_depth(MAX_DEPTH).finish(),
             introspection: build().finish(),
+            runner: Arc::default(),
         }
     }
 
@@ -87,19 +92,43 @@ impl Hub {
 
     /// A `POST /graphql` body: `{query, variables, operationName}` (Apollo,
     /// snapshot.js's `{query}`, the MCP server's `{query, variables}`).
-    pub async fn post(&self, body: &[u8]) -> HubReply {
-        match serde_json::from_slice::<Request>(body) {
-            Ok(request) => self.execute(request).await,
-            Err(err) => error_reply(format!("the body is not a GraphQL request: {err}")),
-        }
+    /// Runs on the read threads, shared with identical requests (see
+    /// `runner`).
+    pub async fn post(&self, body: &[u8]) -> Arc<HubReply> {
+        let (hub, owned) = (self.clone(), Arc::<[u8]>::from(body));
+        let key = [b"POST ".as_slice(), body].concat();
+        self.runner
+            .run(key, move || {
+                let (hub, body) = (hub.clone(), Arc::clone(&owned));
+                async move {
+                    match serde_json::from_slice::<Request>(&body) {
+                        Ok(request) => hub.execute(request).await,
+                        Err(err) => {
+                            error_reply(format!("the body is not a GraphQL request: {err}"))
+                        }
+                    }
+                }
+            })
+            .await
     }
 
-    /// A `GET /graphql?query=…&variables=…&operationName=…`.
-    pub async fn get(&self, query_string: &str) -> HubReply {
-        match async_graphql::http::parse_query_string(query_string) {
-            Ok(request) => self.execute(request).await,
-            Err(err) => error_reply(format!("the query string is not a GraphQL request: {err}")),
-        }
+    /// A `GET /graphql?query=…&variables=…&operationName=…`, run as a POST.
+    pub async fn get(&self, query_string: &str) -> Arc<HubReply> {
+        let (hub, owned) = (self.clone(), Arc::<str>::from(query_string));
+        let key = [b"GET ".as_slice(), query_string.as_bytes()].concat();
+        self.runner
+            .run(key, move || {
+                let (hub, query_string) = (hub.clone(), Arc::clone(&owned));
+                async move {
+                    match async_graphql::http::parse_query_string(&query_string) {
+                        Ok(request) => hub.execute(request).await,
+                        Err(err) => {
+                            error_reply(format!("the query string is not a GraphQL request: {err}"))
+                        }
+                    }
+                }
+            })
+            .await
     }
 
     async fn execute(&self, mut request: Request) -> HubReply {

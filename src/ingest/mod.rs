@@ -230,7 +230,7 @@ impl Ingestor {
         steps: impl FnOnce(&Db<'_>, &RowView<'_>) -> Result<T, IngestError>,
     ) -> Result<T, IngestError> {
         let rows = self.rows.view();
-        let reader = self.store.reader()?;
+        let reader = self.store.ingest_reader()?;
         let snapshot = reader.snapshot()?;
         steps(&Db::new(&snapshot), &rows)
     }

@@ -74,13 +74,17 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_proposal_counts.sql"),
     include_str!("migrations/0008_hub_reads.sql"),
 ];
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The database file and its read pool.
+/// The database file and its read pools.
 #[derive(Clone)]
 pub struct Store {
     path: std::path::PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Ingest's own readers: a crowd of slow reads (a million-vote count on
+    /// the low-priority read threads) holding every pooled connection must
+    /// never make a vote wait for one, as ingest reads on the HTTP workers.
+    ingest_readers: r2d2::Pool<SqliteConnectionManager>,
 }
 
 impl Store {
@@ -89,16 +93,19 @@ impl Store {
         let mut conn = open_writer(path)?;
         migrate(&mut conn)?;
         drop(conn);
-        let manager = SqliteConnectionManager::file(path)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|conn| {
-                conn.busy_timeout(BUSY_TIMEOUT)?;
-                conn.pragma_update(None, "cache_size", -8_192)
-            });
-        let readers = r2d2::Pool::builder().max_size(8).build(manager)?;
+        let pool = || {
+            let manager = SqliteConnectionManager::file(path)
+                .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .with_init(|conn| {
+                    conn.busy_timeout(BUSY_TIMEOUT)?;
+                    conn.pragma_update(None, "cache_size", -8_192)
+                });
+            r2d2::Pool::builder().max_size(8).build(manager)
+        };
         Ok(Store {
             path: path.to_path_buf(),
-            readers,
+            readers: pool()?,
+            ingest_readers: pool()?,
         })
     }
 
@@ -148,6 +155,11 @@ impl Store {
     /// A pooled read-only connection.
     pub fn reader(&self) -> Result<Reader, StoreError> {
         Ok(Reader(self.readers.get()?))
+    }
+
+    /// A read-only connection from ingest's own pool (see `ingest_readers`).
+    pub(crate) fn ingest_reader(&self) -> Result<Reader, StoreError> {
+        Ok(Reader(self.ingest_readers.get()?))
     }
 
     /// The database file.

@@ -144,6 +144,7 @@ impl Writer {
             })
             .map_err(|err| StoreError::Thread(err.to_string()))?;
         let checkpoints = store.write_connection()?;
+        checkpoints.busy_timeout(CHECKPOINT_WAIT)?;
         let (alive, ended) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("votehub-checkpoint".into())
@@ -227,13 +228,21 @@ impl Writer {
     }
 }
 
+/// How long a TRUNCATE checkpoint waits for the writer and readers. It holds
+/// the write lock while it waits for readers, so a long read (a count of a
+/// million votes) would hold up every vote behind it; after this it gives
+/// up and tries again at the next tick. Meanwhile the WAL may pass its
+/// limit by what is written during the longest read.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Copies committed WAL frames into the database file every half second,
 /// and keeps the WAL file small. A PASSIVE checkpoint never blocks the writer
 /// or readers, but under steady load it never gets to restart the WAL, which
 /// then grows without end; so when the file passes [`WAL_LIMIT`], or the
 /// store has been idle for a tick, a TRUNCATE checkpoint waits for the
-/// writer's next commit and for readers to move on, then empties the file.
-/// When the writer ends, a last TRUNCATE leaves no WAL behind.
+/// writer's next commit and for readers to move on (up to [`CHECKPOINT_WAIT`]),
+/// then empties the file. When the writer ends, a last TRUNCATE, patient
+/// this time, leaves no WAL behind.
 fn checkpoint_loop(conn: &Connection, wal: &Path, writer_ended: &std::sync::mpsc::Receiver<()>) {
     let checkpoint = |mode: &str| {
         if let Err(err) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
@@ -256,6 +265,7 @@ fn checkpoint_loop(conn: &Connection, wal: &Path, writer_ended: &std::sync::mpsc
                 last_size = wal_size();
             }
             _ => {
+                let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
                 checkpoint("TRUNCATE");
                 return;
             }
