@@ -76,6 +76,9 @@ const MIGRATIONS: &[&str] = &[
 ];
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections in each read pool.
+pub const READ_CONNECTIONS: u32 = 8;
+
 /// The database file and its read pools.
 #[derive(Clone)]
 pub struct Store {
@@ -100,7 +103,9 @@ impl Store {
                     conn.busy_timeout(BUSY_TIMEOUT)?;
                     conn.pragma_update(None, "cache_size", -8_192)
                 });
-            r2d2::Pool::builder().max_size(8).build(manager)
+            r2d2::Pool::builder()
+                .max_size(READ_CONNECTIONS)
+                .build(manager)
         };
         Ok(Store {
             path: path.to_path_buf(),

@@ -801,3 +801,30 @@ fn replies_keep_the_selection_order() {
         assert_eq!(space, ["votesCount", "id", "name"]);
     }
 }
+
+/// Reads that hold every shared read connection (a crowd of slow hub
+/// queries) must not make a vote wait: ingest reads through its own pool.
+#[test]
+fn a_vote_is_accepted_while_reads_hold_every_shared_connection() {
+    let app = std::sync::Arc::new(spawn_app());
+    app.ticket_space();
+    let proposal = app.open_proposal("single-choice", 2);
+    let held: Vec<_> = (0..votehub::store::READ_CONNECTIONS)
+        .map(|_| app.store.reader().unwrap())
+        .collect();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let voting = std::sync::Arc::clone(&app);
+    std::thread::spawn(move || {
+        let reply = voting.send(
+            2,
+            Kind::Vote,
+            json!({"space": SPACE, "proposal": proposal, "choice": 1}),
+        );
+        let _ = sender.send(reply);
+    });
+    let (status, reply) = receiver
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the vote waited for a shared read connection");
+    assert_eq!(status, 200, "{reply}");
+    drop(held);
+}
