@@ -8,8 +8,13 @@
 //!
 //! Run: `cargo bench --bench audit -- --votes 100000 [--threads 2]`
 
+// Only the argument reader of the shared bench helpers is used here.
+#[allow(dead_code)]
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::arg;
 use serde_json::{json, Map, Value};
 use votehub::clock::unix_now;
 use votehub::ingest::rules::Limits;
@@ -22,15 +27,6 @@ use votehub::store::{writer::Writer, Db, MessageRow, Store, VoteRow};
 const SPACE: &str = "audit-bench.eth";
 const TOKEN: &str = "0x1234567890123456789012345678901234567890";
 const BLOCK: u64 = 1000;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A vote as the ingest path stores it, plus what recovery needs.
 struct Signed {

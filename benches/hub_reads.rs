@@ -30,7 +30,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{arg, client_runtime, drive, exchange, http_request, open, process_cpu_seconds, Run};
+use common::{
+    arg, client_runtime, connections, drive, exchange, http_request, open, process_cpu_seconds, Run,
+};
 use serde_json::{json, Value};
 use votehub::clock::unix_now;
 use votehub::protocol::signature::{keccak256, Address};
@@ -118,73 +120,50 @@ fn ask(address: SocketAddr, request: &[u8]) -> Value {
 /// `clients` connections sending requests back to back until `stop`, client
 /// `i` always `requests[i % len]`.
 fn readers(address: SocketAddr, requests: Requests, clients: usize, stop: Arc<AtomicBool>) -> Run {
-    let runtime = client_runtime();
-    let start = Instant::now();
-    let outcomes = runtime.block_on(async {
-        let tasks: Vec<_> = (0..clients)
-            .map(|client| {
-                let (requests, stop) = (requests.clone(), stop.clone());
-                tokio::spawn(async move {
-                    let request = &requests[client % requests.len()];
-                    let mut stream = open(address).await;
-                    let mut buffer = Vec::with_capacity(1 << 20);
-                    let (mut latencies, mut answered) = (Vec::new(), 0);
-                    while !stop.load(Ordering::Relaxed) {
-                        let sent = Instant::now();
-                        let status = exchange(&mut stream, request, &mut buffer).await;
-                        // A GraphQL error comes last in a 200 reply.
-                        let tail = &buffer[buffer.len().saturating_sub(4096)..];
-                        if status == 200 && !tail.windows(10).any(|w| w == b"\"errors\":[") {
-                            answered += 1;
-                        }
-                        latencies.push(sent.elapsed());
-                    }
-                    (latencies, answered)
-                })
-            })
-            .collect();
-        let mut outcomes = Vec::new();
-        for task in tasks {
-            outcomes.push(task.await.unwrap());
+    connections(clients, |client| {
+        let (requests, stop) = (requests.clone(), stop.clone());
+        async move {
+            let request = &requests[client % requests.len()];
+            let mut stream = open(address).await;
+            let mut buffer = Vec::with_capacity(1 << 20);
+            let (mut latencies, mut answered) = (Vec::new(), 0);
+            while !stop.load(Ordering::Relaxed) {
+                let sent = Instant::now();
+                let status = exchange(&mut stream, request, &mut buffer).await;
+                // A GraphQL error comes last in a 200 reply.
+                let tail = &buffer[buffer.len().saturating_sub(4096)..];
+                if status == 200 && !tail.windows(10).any(|w| w == b"\"errors\":[") {
+                    answered += 1;
+                }
+                latencies.push(sent.elapsed());
+            }
+            (latencies, answered)
         }
-        outcomes
-    });
-    Run::gather(outcomes, start.elapsed().as_secs_f64(), 0.0)
+    })
 }
 
 /// Sends `votes` at `rate` per second over 32 connections, each vote at its
 /// scheduled time; latency counts from that time.
 fn paced(address: SocketAddr, votes: Requests, rate: f64) -> Run {
     const CONNECTIONS: usize = 32;
-    let runtime = client_runtime();
     let start = Instant::now();
-    let outcomes = runtime.block_on(async {
-        let tasks: Vec<_> = (0..CONNECTIONS)
-            .map(|c| {
-                let votes = votes.clone();
-                tokio::spawn(async move {
-                    let mut stream = open(address).await;
-                    let mut buffer = Vec::with_capacity(4096);
-                    let (mut latencies, mut accepted) = (Vec::new(), 0);
-                    for i in (c..votes.len()).step_by(CONNECTIONS) {
-                        let due = start + Duration::from_secs_f64(i as f64 / rate);
-                        tokio::time::sleep_until(due.into()).await;
-                        if exchange(&mut stream, &votes[i], &mut buffer).await == 200 {
-                            accepted += 1;
-                        }
-                        latencies.push(due.elapsed());
-                    }
-                    (latencies, accepted)
-                })
-            })
-            .collect();
-        let mut outcomes = Vec::new();
-        for task in tasks {
-            outcomes.push(task.await.unwrap());
+    connections(CONNECTIONS, |c| {
+        let votes = votes.clone();
+        async move {
+            let mut stream = open(address).await;
+            let mut buffer = Vec::with_capacity(4096);
+            let (mut latencies, mut accepted) = (Vec::new(), 0);
+            for i in (c..votes.len()).step_by(CONNECTIONS) {
+                let due = start + Duration::from_secs_f64(i as f64 / rate);
+                tokio::time::sleep_until(due.into()).await;
+                if exchange(&mut stream, &votes[i], &mut buffer).await == 200 {
+                    accepted += 1;
+                }
+                latencies.push(due.elapsed());
+            }
+            (latencies, accepted)
         }
-        outcomes
-    });
-    Run::gather(outcomes, start.elapsed().as_secs_f64(), 0.0)
+    })
 }
 
 /// One phase: paced ingest of `votes`, with `read` (if any) sent by its

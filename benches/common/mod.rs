@@ -99,25 +99,40 @@ pub fn client_runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Sends every request once over `clients` keep-alive connections driven by
-/// one thread, as fast as the server answers, and measures the run.
-pub fn drive(address: SocketAddr, requests: &Arc<Vec<Vec<u8>>>, clients: usize) -> Run {
-    let next = Arc::new(AtomicUsize::new(0));
+/// Runs `clients` client tasks made by `task(i)` on one thread until all
+/// end, and gathers their `(latencies, answered 200)` into a run.
+pub fn connections<F, Fut>(clients: usize, task: F) -> Run
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = (Vec<Duration>, usize)> + 'static,
+{
     let runtime = client_runtime();
     let cpu_before = process_cpu_seconds();
     let start = Instant::now();
     let outcomes = runtime.block_on(async {
-        let tasks: Vec<_> = (0..clients)
-            .map(|_| tokio::spawn(connection(address, requests.clone(), next.clone())))
-            .collect();
-        let mut outcomes = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            outcomes.push(task.await.unwrap());
-        }
-        outcomes
+        let local = tokio::task::LocalSet::new();
+        let tasks: Vec<_> = (0..clients).map(|i| local.spawn_local(task(i))).collect();
+        local
+            .run_until(async {
+                let mut outcomes = Vec::with_capacity(tasks.len());
+                for task in tasks {
+                    outcomes.push(task.await.unwrap());
+                }
+                outcomes
+            })
+            .await
     });
     let seconds = start.elapsed().as_secs_f64();
     Run::gather(outcomes, seconds, process_cpu_seconds() - cpu_before)
+}
+
+/// Sends every request once over `clients` keep-alive connections driven by
+/// one thread, as fast as the server answers, and measures the run.
+pub fn drive(address: SocketAddr, requests: &Arc<Vec<Vec<u8>>>, clients: usize) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    connections(clients, |_| {
+        connection(address, requests.clone(), next.clone())
+    })
 }
 
 /// A complete HTTP/1.1 keep-alive request posting `body` to `path`, built
