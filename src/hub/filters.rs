@@ -195,19 +195,27 @@ impl<'a> Where<'a> {
     }
 }
 
+/// The hub's `created` operators of a `where` (every `where` type has the
+/// same six fields), on `column`.
+macro_rules! created {
+    ($f:expr, $column:literal, $w:expr) => {
+        $f.number(
+            "created",
+            $column,
+            $w.created,
+            &$w.created_in,
+            $w.created_gt,
+            $w.created_gte,
+            $w.created_lt,
+            $w.created_lte,
+        )
+    };
+}
+
 pub fn spaces(w: &SpaceWhere, controlled: Option<Vec<String>>) -> Result<Filter, HubError> {
     let mut f = Where::new(&DEFAULT_LIMITS);
     f.text("id", "s.id", &w.id, &None, &w.id_in, &None)?;
-    f.number(
-        "created",
-        "s.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "s.created", w)?;
     if let Some(strategy) = &w.strategy {
         f.filter.sql(
             "EXISTS (SELECT 1 FROM json_each(s.settings, '$.strategies') j WHERE json_extract(j.value, '$.name') = ?)",
@@ -409,16 +417,7 @@ pub fn votes(w: &VoteWhere) -> Result<Filter, HubError> {
         &w.vp_state_in,
         &None,
     )?;
-    f.number(
-        "created",
-        "v.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "v.created", w)?;
     f.number(
         "vp", "v.vp", w.vp, &w.vp_in, w.vp_gt, w.vp_gte, w.vp_lt, w.vp_lte,
     )?;
@@ -438,16 +437,7 @@ pub fn aliases(w: &AliasWhere) -> Result<Filter, HubError> {
         &None,
     )?;
     f.address("alias", "a.alias", &w.alias, &None, &w.alias_in, &None)?;
-    f.number(
-        "created",
-        "a.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "a.created", w)?;
     Ok(f.filter)
 }
 
@@ -472,16 +462,7 @@ pub fn follows(w: &FollowWhere) -> Result<Filter, HubError> {
         &w.network_in,
         &None,
     )?;
-    f.number(
-        "created",
-        "f.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "f.created", w)?;
     Ok(f.filter)
 }
 
@@ -498,16 +479,7 @@ pub fn subscriptions(w: &SubscriptionWhere) -> Result<Filter, HubError> {
         &None,
     )?;
     f.text("space", "s.space", &w.space, &None, &w.space_in, &None)?;
-    f.number(
-        "created",
-        "s.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "s.created", w)?;
     Ok(f.filter)
 }
 
@@ -515,16 +487,7 @@ pub fn users(w: &UsersWhere) -> Result<Filter, HubError> {
     let mut f = Where::new(&DEFAULT_LIMITS);
     f.address("id", "u.id", &w.id, &None, &w.id_in, &None)?;
     f.text("ipfs", "u.ipfs", &w.ipfs, &None, &w.ipfs_in, &None)?;
-    f.number(
-        "created",
-        "u.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "u.created", w)?;
     Ok(f.filter)
 }
 
@@ -542,16 +505,7 @@ pub fn statements(w: &StatementsWhere) -> Result<Filter, HubError> {
         &w.delegate_in,
         &None,
     )?;
-    f.number(
-        "created",
-        "s.created",
-        w.created,
-        &w.created_in,
-        w.created_gt,
-        w.created_gte,
-        w.created_lt,
-        w.created_lte,
-    )?;
+    created!(f, "s.created", w)?;
     // Every statement votehub holds was signed to it: its source is none.
     if w.source.is_some() || w.source_in.as_ref().is_some_and(|s| !s.is_empty()) {
         f.filter.sql("0", Vec::new());

@@ -95,13 +95,15 @@ impl Hub {
     /// Runs on the read threads, shared with identical requests (see
     /// `runner`).
     pub async fn post(&self, body: &[u8]) -> Arc<HubReply> {
-        let (hub, owned) = (self.clone(), Arc::<[u8]>::from(body));
-        let key = [b"POST ".as_slice(), body].concat();
+        const POST: &[u8] = b"POST ";
+        let hub = self.clone();
+        let key: Arc<[u8]> = [POST, body].concat().into();
+        let request = Arc::clone(&key);
         self.runner
             .run(key, move || {
-                let (hub, body) = (hub.clone(), Arc::clone(&owned));
+                let (hub, request) = (hub.clone(), Arc::clone(&request));
                 async move {
-                    match serde_json::from_slice::<Request>(&body) {
+                    match serde_json::from_slice::<Request>(&request[POST.len()..]) {
                         Ok(request) => hub.execute(request).await,
                         Err(err) => {
                             error_reply(format!("the body is not a GraphQL request: {err}"))
@@ -115,7 +117,9 @@ impl Hub {
     /// A `GET /graphql?query=…&variables=…&operationName=…`, run as a POST.
     pub async fn get(&self, query_string: &str) -> Arc<HubReply> {
         let (hub, owned) = (self.clone(), Arc::<str>::from(query_string));
-        let key = [b"GET ".as_slice(), query_string.as_bytes()].concat();
+        let key: Arc<[u8]> = [b"GET ".as_slice(), query_string.as_bytes()]
+            .concat()
+            .into();
         self.runner
             .run(key, move || {
                 let (hub, query_string) = (hub.clone(), Arc::clone(&owned));

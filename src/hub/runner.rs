@@ -38,7 +38,7 @@ type Batch = watch::Sender<Option<Arc<HubReply>>>;
 /// The requests being answered, by their bytes: `Some` once a request has
 /// arrived while its bytes were executing (it waits for the next run).
 pub(super) struct Runner {
-    running: Mutex<HashMap<Vec<u8>, Option<Batch>>>,
+    running: Mutex<HashMap<Arc<[u8]>, Option<Batch>>>,
     executing: Arc<Semaphore>,
 }
 
@@ -55,7 +55,7 @@ impl Default for Runner {
 impl Runner {
     /// The reply to the request `key`, from an execution of `execute` that
     /// starts after this call.
-    pub(super) async fn run<F, Fut>(self: &Arc<Self>, key: Vec<u8>, execute: F) -> Arc<HubReply>
+    pub(super) async fn run<F, Fut>(self: &Arc<Self>, key: Arc<[u8]>, execute: F) -> Arc<HubReply>
     where
         F: Fn() -> Fut + Send + 'static,
         Fut: Future<Output = HubReply> + Send + 'static,
@@ -68,7 +68,7 @@ impl Runner {
                     .subscribe(),
                 None => {
                     let (batch, receiver) = watch::channel(None);
-                    running.insert(key.clone(), None);
+                    running.insert(Arc::clone(&key), None);
                     let driving = drive(Arc::clone(self), key, batch, execute);
                     match read_runtime() {
                         Some(runtime) => drop(runtime.spawn(driving)),
@@ -94,7 +94,7 @@ fn lost() -> HubReply {
 
 /// Executes `key` for each batch that forms while the previous one runs,
 /// until none is waiting.
-async fn drive<F, Fut>(runner: Arc<Runner>, key: Vec<u8>, mut batch: Batch, execute: F)
+async fn drive<F, Fut>(runner: Arc<Runner>, key: Arc<[u8]>, mut batch: Batch, execute: F)
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: Future<Output = HubReply> + Send + 'static,
@@ -210,14 +210,14 @@ mod tests {
         let executions = Arc::new(AtomicUsize::new(0));
         let first = tokio::spawn({
             let (runner, query) = (Arc::clone(&runner), counted(&executions));
-            async move { runner.run(b"q".to_vec(), query).await }
+            async move { runner.run(Arc::from(&b"q"[..]), query).await }
         });
         tokio::time::sleep(Duration::from_millis(30)).await;
         // Three more arrive while the first execution runs: they share the second.
         let later: Vec<_> = (0..3)
             .map(|_| {
                 let (runner, query) = (Arc::clone(&runner), counted(&executions));
-                tokio::spawn(async move { runner.run(b"q".to_vec(), query).await })
+                tokio::spawn(async move { runner.run(Arc::from(&b"q"[..]), query).await })
             })
             .collect();
         assert_eq!(first.await.unwrap().body, "1");
@@ -230,14 +230,18 @@ mod tests {
             "nothing left behind"
         );
         // Other bytes never wait for these.
-        let other = runner.run(b"other".to_vec(), counted(&executions)).await;
+        let other = runner
+            .run(Arc::from(&b"other"[..]), counted(&executions))
+            .await;
         assert_eq!(other.body, "3");
     }
 
     #[tokio::test]
     async fn a_panicking_query_fails_its_waiters_and_frees_its_key() {
         let runner = Arc::new(Runner::default());
-        let reply = runner.run(b"q".to_vec(), || async { panic!("boom") }).await;
+        let reply = runner
+            .run(Arc::from(&b"q"[..]), || async { panic!("boom") })
+            .await;
         assert_eq!(reply.status, 500);
         assert!(runner.running.lock().unwrap().is_empty());
     }
