@@ -35,8 +35,6 @@ use common::{
 };
 use serde_json::{json, Value};
 use votehub::clock::unix_now;
-use votehub::protocol::signature::{keccak256, Address};
-use votehub::store::{StoreError, VoteRow};
 
 /// Prebuilt HTTP requests, shared by the client tasks.
 type Requests = Arc<Vec<Vec<u8>>>;
@@ -55,50 +53,6 @@ const PROPOSALS_LIST: &str = "query Proposals($first: Int!, $skip: Int!, $where:
     scores_state votes quorum flagged app created updated \
     space { id name avatar network admins moderators members symbol } \
     strategies { name params network } validation { name params } } }";
-
-/// Writes `n` current votes on `proposal` in batches of 50,000, as ingest
-/// leaves them: distinct voters, ids and CIDs, choices 1 and 2, a reason on
-/// one vote in ten, voting powers of 10^-2 to 10^6 tokens.
-fn prefill(hub: &common::Hub, proposal: &str, n: usize) {
-    let store = hub.ingestor.store();
-    let now = unix_now();
-    for batch in (0..n).step_by(50_000) {
-        store
-            .write_once(|db| {
-                for i in batch..(batch + 50_000).min(n) {
-                    let seed = keccak256(&(i as u64).to_be_bytes());
-                    let mut voter = [0u8; 20];
-                    voter.copy_from_slice(&seed[12..]);
-                    let spread = u64::from_be_bytes(seed[..8].try_into().unwrap_or_default());
-                    let vp = 10f64.powf((spread % 8_000_000) as f64 / 1e6 - 2.0);
-                    db.put_vote(
-                        &VoteRow {
-                            id: format!("0x{}", hex::encode(seed)),
-                            ipfs: votehub::ipld::raw_cid(&seed).to_string(),
-                            voter: Address::from_bytes(voter).to_string(),
-                            created: now - 86_400 + (i as i64 * 86_400 / n as i64),
-                            space: "load.eth".into(),
-                            proposal: proposal.into(),
-                            choice: json!(1 + i % 2),
-                            reason: if i % 10 == 0 {
-                                format!("Reason number {i}: I have read the motion.")
-                            } else {
-                                String::new()
-                            },
-                            app: "snapshot".into(),
-                            metadata: json!({}),
-                            vp,
-                            vp_by_strategy: vec![vp],
-                            vp_state: "final".into(),
-                        },
-                        false,
-                    )?;
-                }
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
-    }
-}
 
 /// A GraphQL POST as Apollo sends it.
 fn graphql(operation: &str, query: &str, variables: Value) -> Vec<u8> {
@@ -209,7 +163,7 @@ fn main() {
     let proposal = hub.proposal("The million-vote motion", now);
     eprintln!("writing {stored} votes…");
     let filling = Instant::now();
-    prefill(&hub, &proposal, stored);
+    hub.prefill(&proposal, stored);
     eprintln!("  in {:.0} s", filling.elapsed().as_secs_f64());
     let (address, _dir) = hub.serve(cores);
 

@@ -10,6 +10,8 @@
 //!
 //! Run: `cargo bench --bench load -- --votes 20000 --clients 16`
 
+// The large-store prefill of the shared helpers is for the read benches.
+#[allow(dead_code)]
 mod common;
 
 use std::sync::Arc;

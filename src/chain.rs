@@ -137,6 +137,21 @@ impl Chains {
         node.returns_magic(wallet, &legacy, EIP1271_LEGACY_MAGIC)
     }
 
+    /// The node's latest block: a new proposal's default snapshot.
+    pub fn block_number(&self, network: &str) -> Result<u64, ChainError> {
+        let node = self.node(network)?;
+        let answer = node.call("eth_blockNumber", json!([]))?;
+        let number = answer
+            .as_ref()
+            .ok()
+            .and_then(Value::as_str)
+            .and_then(|hex| u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok());
+        number.ok_or_else(|| match answer {
+            Err(error) => node.error(rpc_message(&error)),
+            Ok(other) => node.error(format!("eth_blockNumber answered {other}")),
+        })
+    }
+
     /// ERC-20 `balanceOf` of each holder, called at block tag `block`.
     pub fn erc20_balances(
         &self,

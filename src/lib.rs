@@ -14,7 +14,8 @@
 //! 5. services: `message_log`, `power`, `results`, `pinning`, `integrity`, then `ingest`
 //!    (with its `rules`), then `audit`, then `reads`, then `hub` (Snapshot's
 //!    GraphQL read API over `reads`);
-//! 6. edges: `http` (actix-web) and `app` (the CLI, configuration, demo).
+//! 6. `web`, the web app's pages, rendered from the hub's reads;
+//! 7. edges: `http` (actix-web) and `app` (the CLI, configuration, demo).
 
 pub mod app;
 pub mod audit;
@@ -36,3 +37,4 @@ pub mod results;
 pub mod store;
 pub mod tally;
 pub mod verify;
+pub mod web;

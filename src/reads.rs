@@ -125,6 +125,16 @@ impl Reads {
         self.run(query).await
     }
 
+    /// A space's settings as its controller or an admin last signed them
+    /// (what the settings form edits); a deleted space is not found.
+    pub async fn space_settings(&self, id: String) -> Result<Value, ReadError> {
+        self.run(move |db| match db.space(&id)? {
+            Some(space) if !space.deleted => Ok(space.settings),
+            _ => Err(ReadError::NotFound("space")),
+        })
+        .await
+    }
+
     /// A space as the hub's `GET /api/spaces/{id}` gives it: its settings
     /// with the hub's flags (`deleted: true` for a deleted one, which
     /// clients check), plus `id`, `ipfs`, `controller`, `created` and
@@ -293,6 +303,23 @@ impl Reads {
             self.finalize_delay,
         )
         .await?)
+    }
+
+    /// The snapshot block a new proposal on `network` defaults to: the
+    /// node's latest block where `--rpc` names one (and it answers), else
+    /// the latest imported balance snapshot; `None` when neither knows one.
+    pub async fn default_snapshot(&self, network: String) -> Result<Option<u64>, ReadError> {
+        let chains = self.chains.clone();
+        self.run(move |db| {
+            if chains.has(&network) {
+                match chains.block_number(&network) {
+                    Ok(block) => return Ok(Some(block)),
+                    Err(err) => tracing::warn!(%err, "no latest block; using imported snapshots"),
+                }
+            }
+            Ok(db.latest_imported_block(&network)?)
+        })
+        .await
     }
 
     /// Voting power of `addresses` under `specs` at `block`: per strategy,

@@ -34,9 +34,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("audit", 9),
     ("reads", 10),
     ("hub", 11),
+    // The web app's pages, over the hub.
+    ("web", 12),
     // Edges.
-    ("http", 12),
-    ("app", 13),
+    ("http", 13),
+    ("app", 14),
 ];
 
 /// Crates a layer may not name, by the highest layer the ban applies to.
@@ -57,6 +59,8 @@ const ONLY_IN: &[(&str, &str)] = &[
     ("async_graphql", "hub"),
     ("async_graphql_value", "hub"),
     ("governor", "http"),
+    ("maud", "web"),
+    ("pulldown_cmark", "web"),
     ("ipfs_api_backend_hyper", "ipfs"),
     ("anyhow", "app"),
     ("clap", "app"),

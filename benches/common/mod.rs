@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use votehub::clock::unix_now;
-use votehub::protocol::signature::Signer;
+use votehub::protocol::signature::{keccak256, Address, Signer};
 use votehub::protocol::typed_data::Kind;
+use votehub::store::{StoreError, VoteRow};
 
 /// The value after `name` on the command line, or `default`.
 pub fn arg(name: &str, default: usize) -> usize {
@@ -306,6 +307,50 @@ impl Hub {
                 "start": now - 10, "end": now + 3600, "snapshot": 1}),
             timestamp,
         ))
+    }
+
+    /// Writes `n` current votes on `proposal` in batches of 50,000, as ingest
+    /// leaves them: distinct voters, ids and CIDs, choices 1 and 2, a reason on
+    /// one vote in ten, voting powers of 10^-2 to 10^6 tokens.
+    pub fn prefill(&self, proposal: &str, n: usize) {
+        let store = self.ingestor.store();
+        let now = unix_now();
+        for batch in (0..n).step_by(50_000) {
+            store
+                .write_once(|db| {
+                    for i in batch..(batch + 50_000).min(n) {
+                        let seed = keccak256(&(i as u64).to_be_bytes());
+                        let mut voter = [0u8; 20];
+                        voter.copy_from_slice(&seed[12..]);
+                        let spread = u64::from_be_bytes(seed[..8].try_into().unwrap_or_default());
+                        let vp = 10f64.powf((spread % 8_000_000) as f64 / 1e6 - 2.0);
+                        db.put_vote(
+                            &VoteRow {
+                                id: format!("0x{}", hex::encode(seed)),
+                                ipfs: votehub::ipld::raw_cid(&seed).to_string(),
+                                voter: Address::from_bytes(voter).to_string(),
+                                created: now - 86_400 + (i as i64 * 86_400 / n as i64),
+                                space: "load.eth".into(),
+                                proposal: proposal.into(),
+                                choice: json!(1 + i % 2),
+                                reason: if i % 10 == 0 {
+                                    format!("Reason number {i}: I have read the motion.")
+                                } else {
+                                    String::new()
+                                },
+                                app: "snapshot".into(),
+                                metadata: json!({}),
+                                vp,
+                                vp_by_strategy: vec![vp],
+                                vp_state: "final".into(),
+                            },
+                            false,
+                        )?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+        }
     }
 
     /// The server's state, every client on 127.0.0.1: no per-client cap.

@@ -6,6 +6,7 @@ mod client;
 mod error;
 mod graphql;
 mod ingest;
+mod pages;
 mod read;
 mod scores;
 
@@ -14,7 +15,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::hub::Hub;
@@ -29,6 +30,7 @@ pub struct AppState {
     ingestor: Ingestor,
     reads: Reads,
     hub: Hub,
+    pages: crate::web::Pages,
     limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     read_limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     trusted_proxies: Arc<Vec<IpAddr>>,
@@ -57,9 +59,11 @@ pub const DEFAULT_MAX_REQUESTS_PER_CLIENT: usize = 64;
 impl AppState {
     /// `rate_limit` is ingest requests per minute per IP; 0 turns limiting off.
     pub fn new(ingestor: Ingestor, reads: Reads, rate_limit: u32, max_body: usize) -> Self {
+        let hub = Hub::new(reads.clone());
         AppState {
             ingestor,
-            hub: Hub::new(reads.clone()),
+            pages: crate::web::Pages::new(hub.clone(), reads.clone()),
+            hub,
             reads,
             limiter: per_minute(rate_limit),
             read_limiter: None,
@@ -75,6 +79,12 @@ impl AppState {
     /// GET requests per minute per client; 0 (the default) is no limit.
     pub fn with_read_rate_limit(mut self, limit: u32) -> Self {
         self.read_limiter = per_minute(limit);
+        self
+    }
+
+    /// Whether proposal bodies on the web app may show remote images.
+    pub fn with_remote_images(mut self, allow: bool) -> Self {
+        self.pages = self.pages.with_remote_images(allow);
         self
     }
 
@@ -117,6 +127,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 ApiError::BadRequest(format!("invalid path: {err}")).into()
             }),
         )
+        .route(
+            "/",
+            web::get()
+                .guard(guard::fn_guard(pages::wants_html))
+                .to(pages::front),
+        )
         .route("/", web::get().to(read::info))
         .route("/", web::post().to(ingest::post))
         .route("/api/msg", web::post().to(ingest::post))
@@ -138,7 +154,15 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/log/head", web::get().to(read::log_head))
         .route("/ipfs/{cid}", web::get().to(read::block))
         .route("/graphql", web::post().to(graphql::post))
-        .route("/graphql", web::get().to(graphql::get));
+        .route("/graphql", web::get().to(graphql::get))
+        .route("/s/{space}", web::get().to(pages::space))
+        .route("/s/{space}/new", web::get().to(pages::new_proposal))
+        .route("/s/{space}/settings", web::get().to(pages::settings))
+        .route("/s/{space}/proposal/{id}", web::get().to(pages::proposal))
+        .route("/s/{space}/proposal/{id}/live", web::get().to(pages::live))
+        .route("/u/{address}", web::get().to(pages::profile))
+        .route("/app/preview", web::post().to(pages::preview))
+        .route("/app/{file}", web::get().to(pages::asset));
 }
 
 /// Any other path or method: a 404 in Snapshot's shape.

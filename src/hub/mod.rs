@@ -19,6 +19,8 @@ use async_graphql::{Context, EmptyMutation, EmptySubscription, Request, Schema, 
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::reads::{ReadError, Reads};
 
 type HubSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
@@ -112,6 +114,25 @@ impl Hub {
                 }
             })
             .await
+    }
+
+    /// A query from inside votehub (the web app reads what integrators
+    /// read): its `data`, or the errors' messages joined.
+    pub async fn query(&self, document: &str, variables: Value) -> Result<Value, HubError> {
+        let body = serde_json::json!({"query": document, "variables": variables});
+        let reply = self.post(body.to_string().as_bytes()).await;
+        let mut reply: Value = serde_json::from_str(&reply.body)
+            .map_err(|err| HubError::Public(format!("unreadable reply: {err}")))?;
+        let errors: Vec<&str> = reply["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|error| error["message"].as_str())
+            .collect();
+        if !errors.is_empty() {
+            return Err(HubError::Public(errors.join("; ")));
+        }
+        Ok(reply["data"].take())
     }
 
     /// A `GET /graphql?query=…&variables=…&operationName=…`, run as a POST.

@@ -717,6 +717,38 @@ impl Proposal {
     async fn audit_cid(&self) -> Option<&str> {
         self.row.audit_cid.as_deref()
     }
+    /// votehub: current votes by when they were cast, in `points` equal
+    /// spans from the proposal's start to its end (or now, if earlier).
+    async fn vote_timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 48)] points: i64,
+    ) -> Result<Vec<TimelinePoint>> {
+        if !(1..=500).contains(&points) {
+            return Err(async_graphql::Error::new(
+                "The `points` argument must be between 1 and 500",
+            ));
+        }
+        let (id, from) = (self.row.id.clone(), self.row.start);
+        let to = self.row.end.min(unix_now()).max(from + 1);
+        let spans = reads(ctx)
+            .hub(move |db| Ok(db.vote_timeline(&id, from, to, points)?))
+            .await
+            .map_err(failed)?;
+        Ok(spans
+            .into_iter()
+            .map(|(time, votes, vp)| TimelinePoint { time, votes, vp })
+            .collect())
+    }
+}
+
+/// votehub: the votes cast in one span of a proposal's voting period.
+#[derive(SimpleObject)]
+pub struct TimelinePoint {
+    /// The span's start, unix seconds.
+    time: i64,
+    votes: i64,
+    vp: f64,
 }
 
 /// A voter's current vote.

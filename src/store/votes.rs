@@ -158,6 +158,35 @@ impl Db<'_> {
         Ok(rows)
     }
 
+    /// A proposal's current votes by the time they were cast, summed into
+    /// `buckets` equal spans of `[from, to)`: `(span start, votes, vp)` per
+    /// span that has votes, in time order. Votes outside the range count in
+    /// the first or last span.
+    pub fn vote_timeline(
+        &self,
+        proposal: &str,
+        from: i64,
+        to: i64,
+        buckets: i64,
+    ) -> Result<Vec<(i64, i64, f64)>, StoreError> {
+        let buckets = buckets.max(1);
+        let width = ((to - from).max(1) + buckets - 1) / buckets;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT MIN(MAX((created - ?2) / ?3, 0), ?4 - 1) AS bucket, COUNT(*), TOTAL(vp)
+             FROM votes WHERE proposal = ?1 GROUP BY bucket ORDER BY bucket",
+        )?;
+        let rows = statement
+            .query_map(params![proposal, from, width, buckets], |row| {
+                Ok((
+                    from + row.get::<_, i64>(0)? * width,
+                    row.get(1)?,
+                    row.get(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Every current vote of a proposal, in the canonical counting order
     /// (`tally::outcome::in_counting_order`: signed time, then id).
     pub fn counted_votes(&self, proposal: &str) -> Result<Vec<CountedVote>, StoreError> {

@@ -770,13 +770,13 @@ fn requests_dropped_mid_body_give_their_places_back() {
 }
 
 /// A client that stalls in the middle of a request's head is answered 408
-/// and disconnected after `header_timeout` (0.5 s here, set explicitly
-/// rather than left to actix's 5 s default, which the bound below excludes).
+/// and disconnected after `header_timeout` (1 s here, set explicitly rather
+/// than left to actix's 5 s default, which the bound below excludes).
 #[test]
 fn a_request_head_that_stalls_gets_408() {
     use std::io::Write;
     let app = spawn_app_with_http(0, |state| {
-        state.with_header_timeout(std::time::Duration::from_millis(500))
+        state.with_header_timeout(std::time::Duration::from_secs(1))
     });
     let started = std::time::Instant::now();
     let mut stream = std::net::TcpStream::connect(app.url.trim_start_matches("http://")).unwrap();
@@ -786,7 +786,15 @@ fn a_request_head_that_stalls_gets_408() {
     let (status, text) = reply(&mut stream, std::time::Duration::from_secs(20)).unwrap();
     assert_eq!(status, 408, "{text}");
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
-    assert_eq!(app.get("/").0, 200);
+    // Others are still served. actix checks the head timer before it reads,
+    // so a fresh connection whose worker was starved for the whole timeout
+    // (seen once in CI, with 0.5 s and the suite running on two cores) is
+    // itself answered 408: one such answer is retried, never two.
+    let status = match app.get("/").0 {
+        408 => app.get("/").0,
+        status => status,
+    };
+    assert_eq!(status, 200);
 }
 
 /// A request counts until its reply's last byte: a CAR download its client

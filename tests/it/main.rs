@@ -36,3 +36,7 @@ mod golden;
 mod graphql;
 // The documents Snapshot's clients send the hub, from the team's reference set.
 mod hub_clients;
+// The web app in a real headless Chromium, with a test wallet.
+mod browser;
+// The web app's pages over HTTP: negotiation, CSP, safety, budget.
+mod web;
