@@ -6,42 +6,41 @@ use maud::{html, Markup};
 use super::format;
 use super::queries::TimelinePoint;
 
-const WIDTH: f64 = 600.0;
-/// Longest choice name drawn in a chart (SVG text does not wrap); the
-/// whole name stays in the chart's table.
-const LABEL_CHARS: usize = 28;
-
-fn label(text: &str) -> String {
-    if text.chars().count() > LABEL_CHARS {
-        let cut: String = text.chars().take(LABEL_CHARS - 1).collect();
-        format!("{cut}…")
-    } else {
-        text.to_string()
+/// A bar `share` (0 to 1) of its track, drawn in SVG that stretches to the
+/// width of its container; the words around it are HTML, so they wrap and
+/// keep their size on a phone.
+fn track(share: f64, class: &str, quorum: Option<f64>) -> Markup {
+    html! {
+        svg class="bar-track" viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true" {
+            rect class="bar-bg" x="0" y="0" width="100" height="4" rx="1" {}
+            rect class=(class) x="0" y="0" width=(format!("{:.2}", 100.0 * share.clamp(0.0, 1.0))) height="4" rx="1" {}
+            @if let Some(mark) = quorum {
+                line class="quorum-mark" x1=(format!("{:.2}", 100.0 * mark)) x2=(format!("{:.2}", 100.0 * mark)) y1="0" y2="4" {}
+            }
+        }
     }
 }
 
 /// One bar per choice: its score and share of the total; the leading
 /// choice's bar is marked.
 pub fn bars(id: &str, title: &str, names: &[&str], scores: &[f64], symbol: &str) -> Markup {
-    const ROW: f64 = 50.0;
     let total: f64 = scores.iter().sum();
     let lead = scores.iter().copied().fold(0.0_f64, f64::max);
-    let height = ROW * names.len().max(1) as f64;
     html! {
-        svg class="chart bars" id=(id) viewBox=(format!("0 0 {WIDTH} {height}")) role="img"
-            aria-labelledby=(format!("{id}-title")) {
-            title id=(format!("{id}-title")) { (title) }
+        figure class="chart bars" id=(id) aria-labelledby=(format!("{id}-title")) {
+            figcaption id=(format!("{id}-title")) class="visually-hidden" { (title) }
             @for (i, name) in names.iter().enumerate() {
                 @let score = scores.get(i).copied().unwrap_or(0.0);
-                @let y = i as f64 * ROW;
                 @let share = if total > 0.0 { score / total } else { 0.0 };
-                text class="bar-label" x="0" y=(y + 20.0) { (label(name)) }
-                text class="bar-value" x=(WIDTH) y=(y + 20.0) text-anchor="end" {
-                    (format::power(score)) " " (symbol) " · " (format::percent(score, total))
+                div class="bar-row" {
+                    div class="bar-text" {
+                        span class="bar-label" { (name) }
+                        span class="bar-value" {
+                            (format::power(score)) " " (symbol) " · " (format::percent(score, total))
+                        }
+                    }
+                    (track(share, if score > 0.0 && score == lead { "bar lead" } else { "bar" }, None))
                 }
-                rect class="bar-bg" x="0" y=(y + 28.0) width=(WIDTH) height="12" rx="3" {}
-                rect class=(if score > 0.0 && score == lead { "bar lead" } else { "bar" })
-                    x="0" y=(y + 28.0) width=(format!("{:.2}", WIDTH * share)) height="12" rx="3" {}
             }
         }
     }
@@ -50,41 +49,32 @@ pub fn bars(id: &str, title: &str, names: &[&str], scores: &[f64], symbol: &str)
 /// Turnout against the quorum: the bar is the total, the mark the quorum.
 pub fn quorum(total: f64, quorum: f64, symbol: &str) -> Markup {
     let scale = (quorum * 1.25).max(total).max(f64::MIN_POSITIVE);
-    let mark = WIDTH * quorum / scale;
     html! {
-        svg class="chart quorum" viewBox=(format!("0 0 {WIDTH} 52")) role="img" aria-labelledby="quorum-title" {
-            title id="quorum-title" {
-                "Turnout " (format::power(total)) " " (symbol) " of a quorum of "
-                (format::power(quorum)) " " (symbol)
+        figure class="chart quorum" aria-labelledby="quorum-title" {
+            figcaption id="quorum-title" class="bar-text" {
+                span class="bar-label" { "Turnout " (format::power(total)) " " (symbol) }
+                span class="bar-value" { "quorum " (format::power(quorum)) " " (symbol) }
             }
-            rect class="bar-bg" x="0" y="8" width=(WIDTH) height="14" rx="3" {}
-            rect class=(if total >= quorum { "bar lead" } else { "bar" }) x="0" y="8"
-                width=(format!("{:.2}", WIDTH * total / scale)) height="14" rx="3" {}
-            line class="quorum-mark" x1=(format!("{mark:.2}")) x2=(format!("{mark:.2}")) y1="2" y2="28" {}
-            text class="tick" x=(format!("{:.2}", mark.min(WIDTH - 4.0))) y="46"
-                text-anchor=(if mark > WIDTH / 2.0 { "end" } else { "start" }) {
-                "quorum " (format::power(quorum))
-            }
+            (track(total / scale, if total >= quorum { "bar lead" } else { "bar" }, Some(quorum / scale)))
         }
     }
 }
 
 /// Cumulative voting power over the voting period, from its start to `to`.
 pub fn timeline(points: &[TimelinePoint], from: i64, to: i64, symbol: &str) -> Markup {
-    const HEIGHT: f64 = 160.0;
-    const TOP: f64 = 12.0;
-    const BOTTOM: f64 = 136.0;
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 120.0;
     let span = (to - from).max(1) as f64;
     let total: f64 = points.iter().map(|p| p.vp).sum();
     let x = |time: i64| WIDTH * ((time - from).clamp(0, to - from) as f64) / span;
     let y = |vp: f64| {
         if total > 0.0 {
-            BOTTOM - (BOTTOM - TOP) * vp / total
+            HEIGHT - HEIGHT * vp / total
         } else {
-            BOTTOM
+            HEIGHT
         }
     };
-    let mut line = format!("M0 {BOTTOM}");
+    let mut line = format!("M0 {HEIGHT}");
     let mut sum = 0.0;
     for point in points {
         line.push_str(&format!(" L{:.1} {:.1}", x(point.time), y(sum)));
@@ -92,20 +82,24 @@ pub fn timeline(points: &[TimelinePoint], from: i64, to: i64, symbol: &str) -> M
         line.push_str(&format!(" L{:.1} {:.1}", x(point.time), y(sum)));
     }
     line.push_str(&format!(" L{WIDTH} {:.1}", y(sum)));
-    let area = format!("{line} L{WIDTH} {BOTTOM} Z");
+    let area = format!("{line} L{WIDTH} {HEIGHT} Z");
     let votes: i64 = points.iter().map(|p| p.votes).sum();
     html! {
-        svg class="chart timeline" viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-labelledby="timeline-title" {
-            title id="timeline-title" {
+        figure class="chart timeline" aria-labelledby="timeline-title" {
+            figcaption id="timeline-title" class="visually-hidden" {
                 "Voting power over time: " (format::power(total)) " " (symbol) " from "
-                (votes) " votes between " (format::date(from)) " and " (format::date(to))
+                (format::count(votes, "vote")) " between " (format::date(from)) " and " (format::date(to))
             }
-            path class="area" d=(area) {}
-            path class="line" d=(line) {}
-            line class="axis" x1="0" x2=(WIDTH) y1=(BOTTOM) y2=(BOTTOM) {}
-            text class="tick" x="0" y=(HEIGHT - 4.0) { (format::date(from)) }
-            text class="tick" x=(WIDTH) y=(HEIGHT - 4.0) text-anchor="end" { (format::date(to)) }
-            text class="tick" x="4" y=(TOP + 4.0) { (format::power(total)) " " (symbol) }
+            p class="bar-value" aria-hidden="true" { (format::power(total)) " " (symbol) }
+            svg class="plot" viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) preserveAspectRatio="none" aria-hidden="true" {
+                path class="area" d=(area) {}
+                path class="line" d=(line) {}
+                line class="axis" x1="0" x2=(WIDTH) y1=(HEIGHT) y2=(HEIGHT) {}
+            }
+            div class="bar-text" aria-hidden="true" {
+                span class="tick" { (format::date(from)) }
+                span class="tick" { (format::date(to)) }
+            }
         }
     }
 }
@@ -117,8 +111,8 @@ mod tests {
     #[test]
     fn bars_are_shares_of_the_total_and_escape_names() {
         let svg = bars("r", "Results", &["A <b>", "B"], &[3.0, 1.0], "BTRST").into_string();
-        assert!(svg.contains(r#"width="450.00""#), "{svg}");
-        assert!(svg.contains(r#"width="150.00""#), "{svg}");
+        assert!(svg.contains(r#"width="75.00""#), "{svg}");
+        assert!(svg.contains(r#"width="25.00""#), "{svg}");
         assert!(svg.contains("A &lt;b&gt;"), "{svg}");
         assert!(svg.contains("3 BTRST · 75%"), "{svg}");
         assert_eq!(svg.matches("bar lead").count(), 1);
@@ -127,7 +121,7 @@ mod tests {
     #[test]
     fn an_empty_timeline_is_flat_and_the_line_climbs_to_the_total() {
         let flat = timeline(&[], 0, 100, "T").into_string();
-        assert!(flat.contains(r#"d="M0 136 L600 136.0""#), "{flat}");
+        assert!(flat.contains(r#"d="M0 120 L600 120.0""#), "{flat}");
         let points = [
             TimelinePoint {
                 time: 0,
@@ -141,6 +135,6 @@ mod tests {
             },
         ];
         let svg = timeline(&points, 0, 100, "T").into_string();
-        assert!(svg.contains("L300.0 105.0 L300.0 12.0 L600 12.0"), "{svg}");
+        assert!(svg.contains("L300.0 90.0 L300.0 0.0 L600 0.0"), "{svg}");
     }
 }

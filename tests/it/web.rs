@@ -128,7 +128,7 @@ fn pages_show_spaces_proposals_and_profiles() {
         "reason escaped"
     );
     assert!(html.contains(&format!("/api/messages/{vote}")));
-    assert!(html.contains(r#"<svg class="chart bars""#));
+    assert!(html.contains(r#"<figure class="chart bars""#));
     assert!(html.contains("1 vote · 1 TICKET in total"), "{html}");
     // The live fragment is the live section's content.
     let (status, _, live) = page(&app, &format!("/s/test.eth/proposal/{id}/live?order=vp"));
@@ -318,4 +318,17 @@ fn the_new_proposal_form_defaults_to_the_latest_imported_snapshot() {
     let parsed: Value = serde_json::from_str(json).unwrap();
     assert_eq!(parsed["name"], json!("Test space"));
     assert!(parsed.get("ipfs").is_none() && parsed.get("controller").is_none());
+}
+
+/// With `--remote-images`, proposal bodies show images from other sites and
+/// the policy lets the browser load them (over HTTPS only).
+#[test]
+fn remote_images_are_shown_only_when_the_operator_allows_them() {
+    let app = crate::helpers::spawn_app_with_http(0, |state| state.with_remote_images(true));
+    app.ticket_space();
+    let id = proposal(&app, "single-choice", "![chart](https://example.org/c.png)");
+    let (_, headers, html) = page(&app, &format!("/s/test.eth/proposal/{id}"));
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("img-src 'self' data: https:;"), "{csp}");
+    assert!(html.contains(r#"<img src="https://example.org/c.png" alt="chart""#));
 }

@@ -157,6 +157,10 @@ pub struct ServeArgs {
     /// receipted by another one (the old key was lost or replaced).
     #[arg(long)]
     pub accept_new_relayer: bool,
+    /// Let proposal bodies on the web app show images from other sites (off by default: a remote
+    /// image tells its host who read the proposal; without this flag such images become links).
+    #[arg(long)]
+    pub remote_images: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -102,7 +102,8 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_header_timeout(std::time::Duration::from_millis(config.header_timeout_ms))
             .with_max_requests_per_client(config.max_requests_per_client)
             .with_read_rate_limit(config.read_rate_limit)
-            .with_trusted_proxies(config.trusted_proxies.clone());
+            .with_trusted_proxies(config.trusted_proxies.clone())
+            .with_remote_images(args.remote_images);
         crate::http::start(state, listener, config.workers)?.await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })

@@ -374,7 +374,7 @@ fn votes_table(data: &ProposalData, view: &VotesView) -> Markup {
                         @for vote in &data.votes {
                             tr {
                                 td { (layout::address(&vote.voter)) }
-                                td { (choice_words(&p.kind, &vote.choice, &names)) }
+                                td class="choice" { (choice_words(&p.kind, &vote.choice, &names)) }
                                 td class="num" { (format::power(vote.vp)) " " (p.symbol) }
                                 td { (layout::time(vote.created)) }
                                 td class="reason" { (vote.reason) }
