@@ -2,6 +2,9 @@
 //! answers, as typed replies. It owns the blocking work: each read runs on a
 //! pooled connection on tokio's blocking threads, never on an async worker.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use cid::Cid;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
@@ -86,6 +89,25 @@ pub struct Reads {
     writer: Writer,
     chains: Chains,
     finalize_delay: i64,
+    timelines: Arc<Mutex<HashMap<TimelineKey, Timeline>>>,
+}
+
+/// A memo whose holder panicked: answered as a failed read.
+fn poisoned<T>(_: PoisonError<T>) -> ReadError {
+    ReadError::Task("a read memo was poisoned".into())
+}
+
+/// Proposals whose vote timelines are kept; the memo is emptied when full.
+const TIMELINES_KEPT: usize = 1024;
+
+/// A proposal's timeline: its id, range and number of spans.
+type TimelineKey = (String, i64, i64, i64);
+
+/// A counted vote timeline: the proposal's vote changes when counted, when.
+struct Timeline {
+    vote_changes: i64,
+    computed: i64,
+    spans: Arc<Vec<(i64, i64, f64)>>,
 }
 
 impl Reads {
@@ -97,6 +119,7 @@ impl Reads {
             writer,
             chains,
             finalize_delay,
+            timelines: Arc::default(),
         }
     }
 
@@ -303,6 +326,47 @@ impl Reads {
             self.finalize_delay,
         )
         .await?)
+    }
+
+    /// A proposal's current votes by when they were cast, in `spans` equal
+    /// spans of `[from, to)` (`Db::vote_timeline`). Counting reads every
+    /// vote, so a count is kept until the proposal's votes change, and for a
+    /// large proposal for at most `results::RECOUNT_INTERVAL` seconds after
+    /// that, as its result is.
+    pub async fn vote_timeline(
+        &self,
+        proposal: &ProposalRow,
+        from: i64,
+        to: i64,
+        spans: i64,
+    ) -> Result<Arc<Vec<(i64, i64, f64)>>, ReadError> {
+        let key = (proposal.id.clone(), from, to, spans);
+        let now = unix_now();
+        if let Some(kept) = self.timelines.lock().map_err(poisoned)?.get(&key) {
+            let recent = proposal.votes > crate::results::LARGE_PROPOSAL
+                && now - kept.computed < crate::results::RECOUNT_INTERVAL;
+            if kept.vote_changes == proposal.vote_changes || recent {
+                return Ok(Arc::clone(&kept.spans));
+            }
+        }
+        let id = proposal.id.clone();
+        let counted = Arc::new(
+            self.run(move |db| Ok(db.vote_timeline(&id, from, to, spans)?))
+                .await?,
+        );
+        let mut kept = self.timelines.lock().map_err(poisoned)?;
+        if kept.len() >= TIMELINES_KEPT {
+            kept.clear();
+        }
+        kept.insert(
+            key,
+            Timeline {
+                vote_changes: proposal.vote_changes,
+                computed: now,
+                spans: Arc::clone(&counted),
+            },
+        );
+        Ok(counted)
     }
 
     /// The snapshot block a new proposal on `network` defaults to: the

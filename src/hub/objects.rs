@@ -718,7 +718,7 @@ impl Proposal {
         self.row.audit_cid.as_deref()
     }
     /// votehub: current votes by when they were cast, in `points` equal
-    /// spans from the proposal's start to its end (or now, if earlier).
+    /// spans from the proposal's start to its end.
     async fn vote_timeline(
         &self,
         ctx: &Context<'_>,
@@ -729,15 +729,14 @@ impl Proposal {
                 "The `points` argument must be between 1 and 500",
             ));
         }
-        let (id, from) = (self.row.id.clone(), self.row.start);
-        let to = self.row.end.min(unix_now()).max(from + 1);
+        let (from, to) = (self.row.start, self.row.end.max(self.row.start + 1));
         let spans = reads(ctx)
-            .hub(move |db| Ok(db.vote_timeline(&id, from, to, points)?))
+            .vote_timeline(&self.row, from, to, points)
             .await
             .map_err(failed)?;
         Ok(spans
-            .into_iter()
-            .map(|(time, votes, vp)| TimelinePoint { time, votes, vp })
+            .iter()
+            .map(|&(time, votes, vp)| TimelinePoint { time, votes, vp })
             .collect())
     }
 }

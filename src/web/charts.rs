@@ -60,8 +60,9 @@ pub fn quorum(total: f64, quorum: f64, symbol: &str) -> Markup {
     }
 }
 
-/// Cumulative voting power over the voting period, from its start to `to`.
-pub fn timeline(points: &[TimelinePoint], from: i64, to: i64, symbol: &str) -> Markup {
+/// Cumulative voting power over the voting period `[from, to)`, drawn up
+/// to `upto` (now, for a proposal still open).
+pub fn timeline(points: &[TimelinePoint], from: i64, to: i64, upto: i64, symbol: &str) -> Markup {
     const WIDTH: f64 = 600.0;
     const HEIGHT: f64 = 120.0;
     let span = (to - from).max(1) as f64;
@@ -81,8 +82,9 @@ pub fn timeline(points: &[TimelinePoint], from: i64, to: i64, symbol: &str) -> M
         sum += point.vp;
         line.push_str(&format!(" L{:.1} {:.1}", x(point.time), y(sum)));
     }
-    line.push_str(&format!(" L{WIDTH} {:.1}", y(sum)));
-    let area = format!("{line} L{WIDTH} {HEIGHT} Z");
+    let last = x(upto.clamp(from, to)).max(points.last().map_or(0.0, |p| x(p.time)));
+    line.push_str(&format!(" L{last:.1} {:.1}", y(sum)));
+    let area = format!("{line} L{last:.1} {HEIGHT} Z");
     let votes: i64 = points.iter().map(|p| p.votes).sum();
     html! {
         figure class="chart timeline" aria-labelledby="timeline-title" {
@@ -120,8 +122,8 @@ mod tests {
 
     #[test]
     fn an_empty_timeline_is_flat_and_the_line_climbs_to_the_total() {
-        let flat = timeline(&[], 0, 100, "T").into_string();
-        assert!(flat.contains(r#"d="M0 120 L600 120.0""#), "{flat}");
+        let flat = timeline(&[], 0, 100, 100, "T").into_string();
+        assert!(flat.contains(r#"d="M0 120 L600.0 120.0""#), "{flat}");
         let points = [
             TimelinePoint {
                 time: 0,
@@ -134,7 +136,10 @@ mod tests {
                 vp: 3.0,
             },
         ];
-        let svg = timeline(&points, 0, 100, "T").into_string();
-        assert!(svg.contains("L300.0 90.0 L300.0 0.0 L600 0.0"), "{svg}");
+        let svg = timeline(&points, 0, 100, 100, "T").into_string();
+        assert!(svg.contains("L300.0 90.0 L300.0 0.0 L600.0 0.0"), "{svg}");
+        // An open proposal's line stops at now.
+        let open = timeline(&points, 0, 100, 75, "T").into_string();
+        assert!(open.contains("L300.0 0.0 L450.0 0.0\""), "{open}");
     }
 }

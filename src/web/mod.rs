@@ -182,10 +182,15 @@ impl Pages {
     }
 
     /// The log head a closed proposal's audit bundle is anchored to, read
-    /// from the bundle's root block; `None` when the block is unreadable.
+    /// from the bundle's blocks; `None` when they are unreadable.
     async fn audit_head(&self, cid: &str) -> Option<views::proposal::AuditHead> {
-        let block = self.reads.block(cid.to_string()).await.ok()?;
-        let bundle: serde_json::Value = serde_json::from_slice(&block).ok()?;
+        let read = |cid: String| async move {
+            let block = self.reads.block(cid).await.ok()?;
+            serde_json::from_slice::<serde_json::Value>(&block).ok()
+        };
+        // The audit CID names the relayer-signed root, which links the bundle.
+        let root = read(cid.to_string()).await?;
+        let bundle = read(root["bundle"]["/"].as_str()?.to_string()).await?;
         let log = bundle.get("log")?;
         let head = log
             .get("head")

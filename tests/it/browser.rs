@@ -493,6 +493,20 @@ fn a_voter_votes_in_every_voting_type_and_the_results_follow_live() {
         assert!(lead.as_f64().unwrap() > 0.0, "{kind}: no leading bar");
         assert_clean(&tab, &app.url);
         if kind == "single-choice" {
+            // Once a log head covers the vote, the receipt shows its proof.
+            app.block_on(app.closer.pin_head()).unwrap();
+            wait_for(
+                &tab,
+                "document.querySelector('[data-receipt=proof]').textContent.includes('Included')",
+                "the inclusion proof",
+            );
+            // The proposal's own bytes, hashed in the browser against its CID.
+            click(&tab, ".cid-checks li:first-child [data-check-cid]");
+            wait_for(
+                &tab,
+                "document.querySelector('.cid-checks li:first-child [data-check-result]').textContent.includes('✓')",
+                "the in-browser CID check",
+            );
             screenshots(&tab, "proposal");
             // A revote while the proposal is active replaces the vote.
             std::thread::sleep(Duration::from_millis(1100));
@@ -606,6 +620,41 @@ fn refused_votes_show_the_reason() {
         &format!("{{ proposal(id: \"{closing}\") {{ votes }} }}"),
     );
     assert_eq!(votes["proposal"]["votes"], json!(0));
+
+    // Closed and bundled: the audit section gives the bundle, its CAR, the
+    // command that re-checks it and the log head it is anchored to.
+    let root = app
+        .block_on(app.closer.close(&closing))
+        .unwrap()
+        .expect("the proposal exists");
+    open(&tab1, &format!("{}/s/{SPACE}/proposal/{closing}", app.url));
+    assert!(text(&tab1, "#audit").contains(&root));
+    let car = eval(
+        &tab1,
+        "document.querySelector('#audit a[download]').getAttribute('href')",
+    );
+    assert_eq!(car, json!(format!("/ipfs/{root}?format=car")));
+    let (status, content_type, _) = app.get_bytes(car.as_str().unwrap());
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/vnd.ipld.car"),
+        "{content_type}"
+    );
+    let command = text(&tab1, "#audit pre.command");
+    assert!(
+        command.starts_with(&format!(
+            "votehub verify {root} --car audit.car --relayer 0x"
+        )),
+        "{command}"
+    );
+    assert!(text(&tab1, "#audit").contains("Anchored to log head"));
+    click(&tab1, ".cid-checks li:first-child [data-check-cid]");
+    wait_for(
+        &tab1,
+        "document.querySelector('.cid-checks [data-check-result]').textContent.includes('✓')",
+        "the in-browser CID check",
+    );
+    screenshots(&tab1, "closed-proposal");
 }
 
 /// An author creates a proposal from the form (previewing its body), and

@@ -336,7 +336,7 @@ pub fn live(data: &ProposalData, view: &VotesView) -> Markup {
             }
         }
         h3 { "Voting power over time" }
-        (charts::timeline(&p.vote_timeline, p.start, to, &p.symbol))
+        (charts::timeline(&p.vote_timeline, p.start, p.end.max(p.start + 1), to, &p.symbol))
         (votes_table(data, view))
     }
 }
