@@ -52,23 +52,32 @@ pub async fn proposal(
     path: web::Path<(String, String)>,
     view: web::Query<VotesView>,
 ) -> HttpResponse {
-    let (space, id) = path.into_inner();
-    html(
-        &state,
-        state.pages.proposal(&space, &id, view.into_inner()).await,
-    )
+    proposal_part(state, path, view, false).await
 }
 
+/// The live part of a proposal page, which `live.js` polls.
 pub async fn live(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     view: web::Query<VotesView>,
 ) -> HttpResponse {
+    proposal_part(state, path, view, true).await
+}
+
+async fn proposal_part(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    view: web::Query<VotesView>,
+    live: bool,
+) -> HttpResponse {
     let (space, id) = path.into_inner();
-    html(
-        &state,
-        state.pages.live(&space, &id, view.into_inner()).await,
-    )
+    let pages = &state.pages;
+    let page = if live {
+        pages.live(&space, &id, view.into_inner()).await
+    } else {
+        pages.proposal(&space, &id, view.into_inner()).await
+    };
+    html(&state, page)
 }
 
 pub async fn new_proposal(state: web::Data<AppState>, space: web::Path<String>) -> HttpResponse {

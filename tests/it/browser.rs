@@ -215,6 +215,19 @@ fn sign_next(tab: &Tab, signer: usize) -> Value {
     typed
 }
 
+/// Connects the wallet, submits the form with the `submit` button once it
+/// is enabled, and signs as dev key `signer`: the typed data signed.
+fn connect_and_submit(tab: &Tab, submit: &str, signer: usize) -> Value {
+    click(tab, "[data-connect]");
+    wait_for(
+        tab,
+        &format!("!document.querySelector({submit:?}).disabled"),
+        "the submit button",
+    );
+    click(tab, submit);
+    sign_next(tab, signer)
+}
+
 /// No CSP violation and no request to another origin on the open page.
 fn assert_clean(tab: &Tab, origin: &str) {
     assert_eq!(eval(tab, "JSON.stringify(window.__csp)"), json!("[]"));
@@ -697,14 +710,7 @@ fn a_proposal_is_created_and_the_space_edited_from_the_browser() {
     let last = "#p-choices li:last-child input";
     fill(&tab, last, "Later");
     screenshots(&tab, "new-proposal");
-    click(&tab, "[data-connect]");
-    wait_for(
-        &tab,
-        "!document.querySelector('#p-submit').disabled",
-        "the publish button",
-    );
-    click(&tab, "#p-submit");
-    let typed = sign_next(&tab, 0);
+    let typed = connect_and_submit(&tab, "#p-submit", 0);
     assert_eq!(typed["primaryType"], json!("Proposal"));
     wait_for(
         &tab,
@@ -739,14 +745,7 @@ fn a_proposal_is_created_and_the_space_edited_from_the_browser() {
     fill(&tab, "#s-name", "Renamed space");
     fill(&tab, "#s-members", &address(3));
     screenshots(&tab, "settings");
-    click(&tab, "[data-connect]");
-    wait_for(
-        &tab,
-        "!document.querySelector('#s-submit').disabled",
-        "the save button",
-    );
-    click(&tab, "#s-submit");
-    let typed = sign_next(&tab, 0);
+    let typed = connect_and_submit(&tab, "#s-submit", 0);
     assert_eq!(typed["primaryType"], json!("Space"));
     wait_for(
         &tab,
@@ -765,14 +764,7 @@ fn a_proposal_is_created_and_the_space_edited_from_the_browser() {
     let stranger = self::tab(&browser, 3);
     open(&stranger, &format!("{}/s/{SPACE}/settings", app.url));
     fill(&stranger, "#s-name", "Taken over");
-    click(&stranger, "[data-connect]");
-    wait_for(
-        &stranger,
-        "!document.querySelector('#s-submit').disabled",
-        "the save button",
-    );
-    click(&stranger, "#s-submit");
-    sign_next(&stranger, 3);
+    connect_and_submit(&stranger, "#s-submit", 3);
     wait_for(
         &stranger,
         "document.querySelector('#s-status').classList.contains('error')",

@@ -1,8 +1,6 @@
 // Create-proposal form: edit choices, preview the body through the server's
 // Markdown renderer, sign a Snapshot Proposal and go to the new proposal.
-import {
-  initWallet, onAccount, currentAccount, proposalTypedData, signAndPost, say, describeError, APP,
-} from './wallet.js';
+import { currentAccount, proposalTypedData, say, signedForm, APP } from './wallet.js';
 
 const form = document.getElementById('propose-form');
 if (form) init(form);
@@ -13,9 +11,6 @@ function init(form) {
   const submit = $('p-submit');
   const list = $('p-choices');
   const preview = $('p-preview');
-  let busy = false;
-
-  const refresh = () => { submit.disabled = busy || !currentAccount; };
 
   // Choice inputs without a <label> of their own get a numbered accessible name.
   function renumber() {
@@ -75,7 +70,6 @@ function init(form) {
   // Returns [message fields] or throws with the field to focus.
   function collect() {
     const fail = (el, text) => { const e = new Error(text); e.field = el; throw e; };
-    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     const title = $('p-title').value.trim();
     if (!title) fail($('p-title'), 'Give the proposal a title.');
     const inputs = [...list.querySelectorAll('input[name=choice]')];
@@ -101,34 +95,13 @@ function init(form) {
     };
   }
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (busy || !currentAccount) return;
-    let fields;
-    try {
-      fields = collect();
-    } catch (err) {
-      say(status, err.message, 'error');
-      err.field?.setAttribute('aria-invalid', 'true');
-      err.field?.focus();
-      return;
-    }
-    busy = true;
-    refresh();
-    try {
-      const reply = await signAndPost(proposalTypedData(fields), status);
+  signedForm(form, submit, status, {
+    collect,
+    typedData: proposalTypedData,
+    accepted: (reply, fields) => {
       say(status, 'Proposal published.', 'ok');
       document.body.dataset.lastProposal = reply.id;
       location.assign(`/s/${encodeURIComponent(fields.space)}/proposal/${encodeURIComponent(reply.id)}`);
-    } catch (err) {
-      say(status, describeError(err), 'error');
-    } finally {
-      busy = false;
-      refresh();
-    }
+    },
   });
-
-  onAccount(refresh);
-  initWallet();
-  refresh();
 }

@@ -1,6 +1,6 @@
 // Space settings editor: overwrite the edited keys of the space's current
 // settings (every other key is kept as is) and sign a Snapshot Space message.
-import { initWallet, onAccount, currentAccount, spaceTypedData, signAndPost, say, describeError } from './wallet.js';
+import { currentAccount, spaceTypedData, say, signedForm } from './wallet.js';
 
 const form = document.getElementById('settings-form');
 if (form) init(form);
@@ -9,8 +9,6 @@ function init(form) {
   const $ = (id) => document.getElementById(id);
   const status = $('s-status');
   const submit = $('s-submit');
-  let busy = false;
-  const refresh = () => { submit.disabled = busy || !currentAccount; };
 
   const fail = (id, text) => { const e = new Error(text); e.field = $(id); throw e; };
   const lines = (id) => $(id).value.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -42,7 +40,6 @@ function init(form) {
   }
 
   function collect() {
-    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     const settings = JSON.parse($('space-settings')?.textContent || '{}');
     settings.name = $('s-name').value.trim();
     settings.about = $('s-about').value;
@@ -62,33 +59,12 @@ function init(form) {
     return settings;
   }
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (busy || !currentAccount) return;
-    let settings;
-    try {
-      settings = collect();
-    } catch (err) {
-      say(status, err.message, 'error');
-      err.field?.setAttribute('aria-invalid', 'true');
-      err.field?.focus();
-      return;
-    }
-    busy = true;
-    refresh();
-    try {
-      await signAndPost(spaceTypedData({ space: form.dataset.space, settings, from: currentAccount }), status);
+  signedForm(form, submit, status, {
+    collect,
+    typedData: (settings) => spaceTypedData({ space: form.dataset.space, settings, from: currentAccount }),
+    accepted: () => {
       say(status, 'Settings saved.', 'ok');
       setTimeout(() => location.reload(), 1000);
-    } catch (err) {
-      say(status, describeError(err), 'error');
-    } finally {
-      busy = false;
-      refresh();
-    }
+    },
   });
-
-  onAccount(refresh);
-  initWallet();
-  refresh();
 }

@@ -202,3 +202,39 @@ export function onAccount(fn) {
   document.addEventListener('votehub:account', (e) => fn(e.detail.account));
   if (currentAccount) fn(currentAccount);
 }
+
+// The submit flow the signing forms share: `collect` the fields (an error it
+// throws may name the `field` to mark and focus), sign and post what
+// `typedData` builds from them, then `accepted(reply, fields)`. The submit
+// button is off while a request is out and while no account is connected.
+export function signedForm(form, submit, status, { collect, typedData, accepted }) {
+  let busy = false;
+  const refresh = () => { submit.disabled = busy || !currentAccount; };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (busy || !currentAccount) return;
+    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    let fields;
+    try {
+      fields = collect();
+    } catch (err) {
+      say(status, err.message, 'error');
+      err.field?.setAttribute('aria-invalid', 'true');
+      err.field?.focus();
+      return;
+    }
+    busy = true;
+    refresh();
+    try {
+      accepted(await signAndPost(typedData(fields), status), fields);
+    } catch (err) {
+      say(status, describeError(err), 'error');
+    } finally {
+      busy = false;
+      refresh();
+    }
+  });
+  onAccount(refresh);
+  initWallet();
+  refresh();
+}
