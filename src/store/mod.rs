@@ -73,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_append_layout.sql"),
     include_str!("migrations/0007_proposal_counts.sql"),
     include_str!("migrations/0008_hub_reads.sql"),
+    include_str!("migrations/0009_vote_timeline.sql"),
 ];
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

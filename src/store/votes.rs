@@ -211,3 +211,60 @@ impl Db<'_> {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn vote(voter: &str, created: i64, vp: f64) -> VoteRow {
+        VoteRow {
+            id: format!("0x{voter}"),
+            ipfs: format!("cid-{voter}"),
+            voter: voter.into(),
+            created,
+            space: "s.eth".into(),
+            proposal: "p".into(),
+            choice: serde_json::json!(1),
+            reason: String::new(),
+            app: String::new(),
+            metadata: serde_json::json!({}),
+            vp,
+            vp_by_strategy: vec![vp],
+            vp_state: "final".into(),
+        }
+    }
+
+    #[test]
+    fn the_timeline_sums_votes_per_span_from_the_index_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        let conn = store.write_connection().unwrap();
+        let db = Db::new(&conn);
+        // Spans of 25 s over [100, 200); a vote before the start counts in
+        // the first span, one after the end in the last.
+        for (voter, created, vp) in [
+            ("a", 90, 1.0),
+            ("b", 110, 2.0),
+            ("c", 160, 4.0),
+            ("d", 199, 8.0),
+            ("e", 500, 16.0),
+        ] {
+            db.put_vote(&vote(voter, created, vp), false).unwrap();
+        }
+        assert_eq!(
+            db.vote_timeline("p", 100, 200, 4).unwrap(),
+            vec![(100, 2, 3.0), (150, 1, 4.0), (175, 2, 24.0)]
+        );
+        assert_eq!(db.vote_timeline("other", 100, 200, 4).unwrap(), vec![]);
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT MIN(MAX((created - 100) / 25, 0), 3) AS bucket, COUNT(*), TOTAL(vp)
+                 FROM votes WHERE proposal = 'p' GROUP BY bucket ORDER BY bucket",
+                [],
+                |row| row.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("COVERING INDEX votes_by_created"), "{plan}");
+    }
+}

@@ -261,13 +261,31 @@ fn viewport(tab: &Tab, width: u32, height: u32, mobile: bool) {
     .unwrap();
 }
 
-/// Saves the open page, whole, at 1280 px and as a 390 px wide phone.
+/// The colour scheme the page is shown in.
+fn scheme(tab: &Tab, scheme: &str) {
+    tab.call_method(Emulation::SetEmulatedMedia {
+        media: None,
+        features: Some(vec![Emulation::MediaFeature {
+            name: "prefers-color-scheme".into(),
+            value: scheme.into(),
+        }]),
+    })
+    .unwrap();
+}
+
+/// Saves the open page, whole, at 1280 px and as a 390 px wide phone, and
+/// at 1280 px in the dark scheme.
 fn screenshots(tab: &Tab, name: &str) {
     // A background tab is not painted: a capture of it would wait.
     tab.activate().unwrap();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    for (label, width, mobile) in [("desktop", 1280, false), ("phone", 390, true)] {
+    for (label, width, mobile, colours) in [
+        ("desktop", 1280, false, "light"),
+        ("phone", 390, true, "light"),
+        ("dark", 1280, false, "dark"),
+    ] {
+        scheme(tab, colours);
         viewport(tab, width, 900, mobile);
         let height = eval(tab, "document.documentElement.scrollHeight")
             .as_f64()
@@ -278,6 +296,7 @@ fn screenshots(tab: &Tab, name: &str) {
             .unwrap();
         std::fs::write(dir.join(format!("{name}-{label}.png")), png).unwrap();
     }
+    scheme(tab, "light");
     viewport(tab, 1280, 900, false);
 }
 

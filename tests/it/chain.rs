@@ -365,6 +365,14 @@ fn votes_are_weighed_at_the_snapshot_block_not_the_latest() {
     );
     // B holds everything now, but nothing at the snapshot block.
     assert_rejected(app.send(2, Kind::Vote, vote), 400, "no voting power");
+    // The web app's new-proposal form defaults to the node's latest block.
+    let (status, _, form) = app.get_bytes(&format!("/s/{SPACE}/new"));
+    assert_eq!(status, 200);
+    let latest = format!(
+        r#"id="p-snapshot" name="snapshot" type="number" min="0" step="1" required value="{}""#,
+        anvil.block_number()
+    );
+    assert!(String::from_utf8_lossy(&form).contains(&latest), "{latest}");
 }
 
 #[test]
