@@ -11,8 +11,6 @@ mod markdown;
 mod queries;
 mod views;
 
-use serde_json::json;
-
 use crate::hub::{Hub, HubError};
 use crate::reads::{ReadError, Reads};
 
@@ -253,15 +251,4 @@ fn error_page(err: WebError) -> Page {
         )
         .into_string(),
     }
-}
-
-/// Variables for a query, without `null`s (the hub's defaults then apply).
-fn variables(pairs: &[(&str, serde_json::Value)]) -> serde_json::Value {
-    let mut out = json!({});
-    for (name, value) in pairs {
-        if !value.is_null() {
-            out[*name] = value.clone();
-        }
-    }
-    out
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::views::proposal::VotesView;
 use super::views::space::SpaceFilter;
-use super::{variables, WebError, VOTES_PER_PAGE};
+use super::{WebError, VOTES_PER_PAGE};
 use crate::hub::Hub;
 
 #[derive(Debug, Deserialize)]
@@ -242,6 +242,17 @@ const PROFILE: &str = "query Profile($id: String!) {
   }
   aliases(first: 100, where: {address: $id}) { alias created }
 }";
+
+/// Variables for a query, without `null`s (the hub's defaults then apply).
+fn variables(pairs: &[(&str, Value)]) -> Value {
+    let mut out = json!({});
+    for (name, value) in pairs {
+        if !value.is_null() {
+            out[*name] = value.clone();
+        }
+    }
+    out
+}
 
 fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, WebError> {
     serde_json::from_value(value)

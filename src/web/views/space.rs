@@ -201,7 +201,13 @@ fn about(space: &Space) -> Markup {
                 dt { "Voting delay" } dd { (format::duration(voting.delay.unwrap_or(0))) }
                 dt { "Voting period" }
                 dd { (voting.period.filter(|p| *p > 0).map_or("chosen per proposal".into(), format::duration)) }
-                dt { "Quorum" } dd { (voting.quorum.filter(|q| *q > 0.0).map_or("none".into(), format::power)) }
+                dt { "Quorum" }
+                dd {
+                    @match voting.quorum.filter(|q| *q > 0.0) {
+                        Some(quorum) => { (format::power(quorum)) " " (space.symbol.as_deref().unwrap_or("")) },
+                        None => "none",
+                    }
+                }
                 @if let Some(privacy) = voting.privacy.as_deref().filter(|p| !p.is_empty()) {
                     dt { "Privacy" } dd { (privacy) }
                 }
