@@ -7,7 +7,7 @@
 //! 1. pure code: `clock`, `protocol` (envelope, typed data, signatures,
 //!    refusals), `tally` (voting types and results), `ipld` (CIDs, DAG-JSON,
 //!    CAR, block sources), `format` (the published bundle and log formats),
-//!    `power::inputs` and `power::snapshot_file`;
+//!    `power::inputs` and `power::snapshot_file`, `jury` (the jury draw);
 //! 2. clients of other services: `chain` (JSON-RPC), `ipfs` (Kubo);
 //! 3. `verify`, the offline verifier, on nothing but the two layers above;
 //! 4. `store`, SQLite and its single writer;
@@ -28,6 +28,7 @@ pub mod ingest;
 pub mod integrity;
 pub mod ipfs;
 pub mod ipld;
+pub mod jury;
 pub mod message_log;
 pub mod pinning;
 pub mod power;

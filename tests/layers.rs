@@ -14,6 +14,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("protocol", 0),
     ("tally", 0),
     ("ipld", 1),
+    // The jury draw: pure, on protocol's addresses.
+    ("jury", 1),
     ("format", 2),
     ("power::inputs", 3),
     ("power::snapshot_file", 3),

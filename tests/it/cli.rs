@@ -706,3 +706,90 @@ fn serve_refuses_a_data_directory_it_cannot_write() {
         assert!(String::from_utf8_lossy(&register.stderr).contains("cannot be written"));
     }
 }
+
+/// `votehub jury draw` re-runs braintrust-governance §6.5's test vector from
+/// its published inputs: the selected addresses, one per line, nothing else.
+#[test]
+fn jury_draw_prints_the_published_vector_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = dir.path().join("pool.csv");
+    // In reverse order, with a zero weight and mixed case: the canonical
+    // pool is the same.
+    std::fs::write(
+        &pool,
+        "address,weight\n\
+         0x0000000000000000000000000000000000000005,5\n\
+         0x00000000000000000000000000000000000000Ff,0\n\
+         0x0000000000000000000000000000000000000004,5\n\
+         0x0000000000000000000000000000000000000003,10\n\
+         0x0000000000000000000000000000000000000002,30\n\
+         0x0000000000000000000000000000000000000001,50\n",
+    )
+    .unwrap();
+    let seed = "0x52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971";
+    let run = |seats: &str| {
+        votehub(
+            dir.path(),
+            &[
+                "jury",
+                "draw",
+                "--pool",
+                pool.to_str().unwrap(),
+                "--seed",
+                seed,
+                "--case",
+                "case-42",
+                "--seats",
+                seats,
+            ],
+        )
+    };
+    let out = run("3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "0x0000000000000000000000000000000000000002\n\
+         0x0000000000000000000000000000000000000003\n\
+         0x0000000000000000000000000000000000000004\n"
+    );
+    assert!(out.stderr.is_empty());
+    let out = run("5");
+    assert_eq!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| &l[41..])
+            .collect::<Vec<_>>(),
+        ["2", "3", "4", "1", "5"]
+    );
+    // A seed of the wrong length, and a pool with a bad line, fail precisely.
+    let out = votehub(
+        dir.path(),
+        &[
+            "jury",
+            "draw",
+            "--pool",
+            pool.to_str().unwrap(),
+            "--seed",
+            "0x1234",
+            "--case",
+            "c",
+            "--seats",
+            "3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0x and 64 hex digits"));
+    std::fs::write(
+        &pool,
+        "address,weight\n0x0000000000000000000000000000000000000001,-3\n",
+    )
+    .unwrap();
+    let out = run("3");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: not a whole number: -3"));
+}

@@ -4,6 +4,7 @@
 mod audit;
 mod data;
 mod ipfs;
+mod jury;
 mod results;
 mod serve;
 mod sign;
@@ -117,6 +118,9 @@ pub enum Command {
     /// Replace the relayer key (the server stopped): the change enters the message log signed by
     /// the old and the new key, so auditors can follow the chain of relayer keys.
     RotateRelayer,
+    /// Community juries.
+    #[command(subcommand)]
+    Jury(JuryCommand),
     /// Check that the store still holds what was acknowledged: every block against its CID, the
     /// message log's links, every message and vote row against its signed block, the pin outbox,
     /// SQLite's own check. Read-only; works whether or not the server runs. Exits 1 on any problem.
@@ -125,6 +129,31 @@ pub enum Command {
         /// Only the last N messages (their blocks and links), as the server checks at start.
         #[arg(long, value_name = "N")]
         recent: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JuryCommand {
+    /// Re-run a jury draw from its published inputs alone (braintrust-governance §6.5): prints
+    /// the selected addresses in draw order, one per line, and nothing else; more seats than jurors
+    /// gives the alternates after them.
+    #[command(
+        after_help = "Example:\n  votehub jury draw --pool pool.csv --seed 0x52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971 --case case-42 --seats 3"
+    )]
+    Draw {
+        /// CSV with the header `address,weight`, weights as whole numbers (all 1 for a uniform
+        /// draw); the order of the lines does not matter.
+        #[arg(long, value_name = "POOL.csv")]
+        pool: PathBuf,
+        /// The 32-byte seed, as 0x and 64 hex digits (a drand round's randomness, a block hash).
+        #[arg(long)]
+        seed: String,
+        /// The case id, exactly as published.
+        #[arg(long = "case", value_name = "CASE ID")]
+        case_id: String,
+        /// How many to draw.
+        #[arg(long)]
+        seats: usize,
     },
 }
 
@@ -294,6 +323,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sign(args) => sign::sign(args),
         Command::Ipfs(IpfsCommand::Status { json }) => ipfs::status(data, json),
         Command::Check { recent } => data::check(data, recent),
+        Command::Jury(JuryCommand::Draw {
+            pool,
+            seed,
+            case_id,
+            seats,
+        }) => jury::draw(&pool, &seed, &case_id, seats),
         Command::RotateRelayer => data::rotate_relayer(data),
     };
     outcome.unwrap_or_else(|err| {
