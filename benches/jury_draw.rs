@@ -7,20 +7,16 @@
 //!
 //! Run: `cargo bench --bench jury_draw -- --pool 1000000`
 
+// Only the argument reader of the shared bench helpers is used here.
+#[allow(dead_code)]
+mod common;
+
 use std::time::Instant;
 
+use common::arg;
 use primitive_types::U256;
 use votehub::jury::draw::{draw, Pool};
 use votehub::protocol::signature::keccak256;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Peak resident memory of this process, MiB (Linux `VmHWM`).
 fn peak_mib() -> f64 {
