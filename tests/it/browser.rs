@@ -490,6 +490,14 @@ fn a_voter_votes_in_every_voting_type_and_the_results_follow_live() {
             "voting power",
         );
         assert_eq!(text(&tab, "#vote-vp"), "1,234.5679 BTRST", "{kind}");
+        // The header links the connected voter to their own profile.
+        assert_eq!(
+            eval(
+                &tab,
+                "document.querySelector('[data-profile-link]:not([hidden])')?.getAttribute('href')"
+            ),
+            json!(format!("/u/{}", address(1)))
+        );
         act(&tab);
         if kind == "quadratic" {
             assert_eq!(text(&tab, "output[data-percent-for='1']"), "75.0%");

@@ -151,6 +151,11 @@ function setAccount(raw) {
   }
   for (const el of document.querySelectorAll('[data-needs-wallet]')) el.hidden = !account;
   for (const el of document.querySelectorAll('[data-needs-no-wallet]')) el.hidden = !!account;
+  // The header's link to the connected voter's own profile.
+  for (const el of document.querySelectorAll('[data-profile-link]')) {
+    if (account) el.href = `/u/${account}`;
+    el.hidden = !account;
+  }
   document.dispatchEvent(new CustomEvent('votehub:account', { detail: { account } }));
 }
 

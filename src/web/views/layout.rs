@@ -24,6 +24,7 @@ pub fn page(title: &str, modules: &[&str], main: Markup) -> Markup {
                 header class="site" {
                     nav aria-label="Site" {
                         a class="brand" href="/" { "votehub" }
+                        a href="/" data-profile-link hidden { "Your profile" }
                         a href="/graphql" { "GraphQL" }
                     }
                 }
