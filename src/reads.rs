@@ -329,23 +329,19 @@ impl Reads {
     }
 
     /// A proposal's current votes by when they were cast, in `spans` equal
-    /// spans of `[from, to)` (`Db::vote_timeline`). Counting reads every
-    /// vote, so a count is kept until the proposal's votes change, and for a
-    /// large proposal for at most `results::RECOUNT_INTERVAL` seconds after
-    /// that, as its result is.
+    /// spans of its voting period (`Db::vote_timeline`). Counting reads every
+    /// vote, so a count is kept and served as long as its result would be
+    /// (`results::kept_count_serves`).
     pub async fn vote_timeline(
         &self,
         proposal: &ProposalRow,
-        from: i64,
-        to: i64,
         spans: i64,
     ) -> Result<Arc<Vec<(i64, i64, f64)>>, ReadError> {
+        let (from, to) = (proposal.start, proposal.end.max(proposal.start + 1));
         let key = (proposal.id.clone(), from, to, spans);
         let now = unix_now();
         if let Some(kept) = self.timelines.lock().map_err(poisoned)?.get(&key) {
-            let recent = proposal.votes > crate::results::LARGE_PROPOSAL
-                && now - kept.computed < crate::results::RECOUNT_INTERVAL;
-            if kept.vote_changes == proposal.vote_changes || recent {
+            if crate::results::kept_count_serves(proposal, kept.vote_changes, kept.computed, now) {
                 return Ok(Arc::clone(&kept.spans));
             }
         }
@@ -372,18 +368,21 @@ impl Reads {
     /// The snapshot block a new proposal on `network` defaults to: the
     /// node's latest block where `--rpc` names one (and it answers), else
     /// the latest imported balance snapshot; `None` when neither knows one.
+    /// The node is asked before a read connection is taken, so a slow node
+    /// holds none.
     pub async fn default_snapshot(&self, network: String) -> Result<Option<u64>, ReadError> {
-        let chains = self.chains.clone();
-        self.run(move |db| {
-            if chains.has(&network) {
-                match chains.block_number(&network) {
-                    Ok(block) => return Ok(Some(block)),
-                    Err(err) => tracing::warn!(%err, "no latest block; using imported snapshots"),
-                }
+        if self.chains.has(&network) {
+            let (chains, asked) = (self.chains.clone(), network.clone());
+            let latest = tokio::task::spawn_blocking(move || chains.block_number(&asked))
+                .await
+                .map_err(|err| ReadError::Task(err.to_string()))?;
+            match latest {
+                Ok(block) => return Ok(Some(block)),
+                Err(err) => tracing::warn!(%err, "no latest block; using imported snapshots"),
             }
-            Ok(db.latest_imported_block(&network)?)
-        })
-        .await
+        }
+        self.run(move |db| Ok(db.latest_imported_block(&network)?))
+            .await
     }
 
     /// Voting power of `addresses` under `specs` at `block`: per strategy,

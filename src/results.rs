@@ -3,7 +3,7 @@
 
 use crate::protocol::settings::hides_abstain;
 use crate::store::writer::{WriteError, Writer};
-use crate::store::{Db, Store, StoreError, StoredResult};
+use crate::store::{Db, ProposalRow, Store, StoreError, StoredResult};
 use crate::tally::outcome::{compute, ScoresState};
 
 /// Above this many counted votes, a pending result is recounted at most
@@ -13,6 +13,22 @@ use crate::tally::outcome::{compute, ScoresState};
 pub const LARGE_PROPOSAL: i64 = 10_000;
 /// Seconds a large proposal's pending result is served before a recount.
 pub const RECOUNT_INTERVAL: i64 = 10;
+
+/// Whether a count over a proposal's votes (its result, its vote timeline),
+/// made at `computed` when the proposal had `kept_changes` vote changes, may
+/// still be served at `now`: no vote changed since, or the proposal is large,
+/// still open, and the count younger than [`RECOUNT_INTERVAL`].
+pub fn kept_count_serves(
+    proposal: &ProposalRow,
+    kept_changes: i64,
+    computed: i64,
+    now: i64,
+) -> bool {
+    kept_changes == proposal.vote_changes
+        || (proposal.votes > LARGE_PROPOSAL
+            && now - computed < RECOUNT_INTERVAL
+            && now <= proposal.end)
+}
 
 /// Why a result could not be given.
 #[derive(Debug, thiserror::Error)]
@@ -49,10 +65,7 @@ pub async fn current(
                 return Ok(None);
             };
             if let Some(stored) = db.result(&id)? {
-                let recent = proposal.votes > LARGE_PROPOSAL
-                    && now - stored.computed < RECOUNT_INTERVAL
-                    && now <= proposal.end;
-                let fresh = (stored.vote_changes == proposal.vote_changes || recent)
+                let fresh = kept_count_serves(&proposal, stored.vote_changes, stored.computed, now)
                     && now <= proposal.end + finalize_delay;
                 if stored.state == ScoresState::Final || fresh {
                     return Ok(Some((id, stored, false)));

@@ -729,9 +729,8 @@ impl Proposal {
                 "The `points` argument must be between 1 and 500",
             ));
         }
-        let (from, to) = (self.row.start, self.row.end.max(self.row.start + 1));
         let spans = reads(ctx)
-            .vote_timeline(&self.row, from, to, points)
+            .vote_timeline(&self.row, points)
             .await
             .map_err(failed)?;
         Ok(spans
