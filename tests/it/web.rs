@@ -332,3 +332,56 @@ fn remote_images_are_shown_only_when_the_operator_allows_them() {
     assert!(csp.contains("img-src 'self' data: https:;"), "{csp}");
     assert!(html.contains(r#"<img src="https://example.org/c.png" alt="chart""#));
 }
+
+/// The hub's `vote_timeline` extra: votes summed per span of the voting
+/// period, counted again once the votes change, and its `points` bounded.
+#[test]
+fn the_vote_timeline_follows_votes_and_bounds_its_points() {
+    let app = spawn_app();
+    app.ticket_space();
+    let id = proposal(&app, "single-choice", "x");
+    let timeline = |points: i64| {
+        app.post_to(
+            "/graphql",
+            &json!({"query": format!("{{ proposal(id: \"{id}\") {{ vote_timeline(points: {points}) {{ time votes vp }} }} }}")}),
+        )
+        .1
+    };
+    assert_eq!(timeline(10)["data"]["proposal"]["vote_timeline"], json!([]));
+    app.accept(
+        1,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": id, "choice": 1}),
+    );
+    let spans = timeline(10);
+    let spans = spans["data"]["proposal"]["vote_timeline"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(
+        (spans[0]["votes"].clone(), spans[0]["vp"].clone()),
+        (json!(1), json!(1.0))
+    );
+    app.accept(
+        2,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": id, "choice": 2}),
+    );
+    let total: i64 = timeline(10)["data"]["proposal"]["vote_timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|span| span["votes"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        total, 2,
+        "the kept count was served after the votes changed"
+    );
+    for points in [0, 501] {
+        assert_eq!(
+            timeline(points)["errors"][0]["message"],
+            json!("The `points` argument must be between 1 and 500")
+        );
+    }
+}
