@@ -152,6 +152,27 @@ impl Chains {
         })
     }
 
+    /// The hash of block `number`, or `None` while it does not exist yet:
+    /// a case's randomness when its arbitrator committed to that block.
+    pub fn block_hash(&self, network: &str, number: u64) -> Result<Option<[u8; 32]>, ChainError> {
+        let node = self.node(network)?;
+        let answer = node.call("eth_getBlockByNumber", json!([format!("0x{number:x}"), false]))?;
+        match answer {
+            Ok(Value::Null) => Ok(None),
+            Ok(block) => {
+                let mut hash = [0u8; 32];
+                block
+                    .get("hash")
+                    .and_then(Value::as_str)
+                    .and_then(|text| text.strip_prefix("0x"))
+                    .and_then(|text| hex::decode_to_slice(text, &mut hash).ok())
+                    .ok_or_else(|| node.error(format!("block {number} has no hash: {block}")))?;
+                Ok(Some(hash))
+            }
+            Err(error) => Err(node.error(rpc_message(&error))),
+        }
+    }
+
     /// ERC-20 `balanceOf` of each holder, called at block tag `block`.
     pub fn erc20_balances(
         &self,

@@ -21,6 +21,7 @@ pub mod app;
 pub mod audit;
 pub mod chain;
 pub mod clock;
+pub mod court;
 pub mod format;
 pub mod http;
 pub mod hub;

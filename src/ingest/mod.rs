@@ -255,13 +255,11 @@ impl Ingestor {
         {
             return Err(Rejection::ProposalWhitespace);
         }
-        let domain = envelope.domain();
-        if domain.get("name").and_then(Value::as_str) != Some("snapshot")
-            || domain.get("version").and_then(Value::as_str) != Some("0.1.4")
-        {
-            return Err(Rejection::WrongDomain);
-        }
-        let schema = typed_data::lookup(envelope.types()).ok_or(Rejection::WrongTypes)?;
+        // A Snapshot kind under votehub's domain (or the reverse) is `wrong types`.
+        let domain =
+            typed_data::Domain::of(envelope.domain()).ok_or(Rejection::WrongDomain)?;
+        let schema =
+            typed_data::lookup_in(domain, envelope.types()).ok_or(Rejection::WrongTypes)?;
         if let Some(space) = envelope.message_str("space") {
             if (!space.contains(':') || space.starts_with("s:")) && !valid_space_id(space) {
                 return Err(Rejection::InvalidSpaceId);

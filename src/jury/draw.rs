@@ -86,6 +86,43 @@ impl Pool {
         self.entries.len()
     }
 
+    /// The canonical CSV: `address,weight`, then one line per entry in
+    /// canonical order, lowercase addresses, decimal weights, `\n` endings.
+    /// It is what a case publishes and what `votehub jury draw` reads.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::from("address,weight\n");
+        for (address, weight) in &self.entries {
+            csv.push_str(&hex_address(address));
+            csv.push(',');
+            csv.push_str(&weight.to_string());
+            csv.push('\n');
+        }
+        csv
+    }
+
+    /// SHA-256 of [`Pool::to_csv`]: what an arbitrator signs.
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.to_csv().as_bytes()).into()
+    }
+
+    /// The pool without `drawn` (jurors taken out before a panel's draw).
+    pub fn without(&self, drawn: &[[u8; 20]]) -> Pool {
+        Pool {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(address, _)| !drawn.contains(address))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, address: &[u8; 20]) -> bool {
+        self.entries
+            .binary_search_by_key(address, |(entry, _)| *entry)
+            .is_ok()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -36,9 +36,7 @@ pub fn sign(
         };
         message.insert(name.clone(), default);
     }
-    let domain: Map<String, Value> =
-        serde_json::from_value(json!({"name": "snapshot", "version": "0.1.4"}))
-            .map_err(|err| TypedDataError::Encoder(err.to_string()))?;
+    let domain = kind.domain().value();
     let digest = typed_data::digest(schema, &domain, &message)?;
     let sig = format!("0x{}", hex::encode(signer.sign_prehash(&digest)));
     Ok(json!({
@@ -51,8 +49,8 @@ pub fn sign(
 /// The id (EIP-712 digest) the server will give an envelope built by [`sign`].
 pub fn message_id(envelope: &Value) -> Option<String> {
     let types = envelope.pointer("/data/types")?.as_object()?;
-    let schema = typed_data::lookup(types)?;
     let domain = envelope.pointer("/data/domain")?.as_object()?;
+    let schema = typed_data::lookup_in(typed_data::Domain::of(domain)?, types)?;
     let message = envelope.pointer("/data/message")?.as_object()?;
     let digest = typed_data::digest(schema, domain, message).ok()?;
     Some(format!("0x{}", hex::encode(digest)))

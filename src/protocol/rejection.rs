@@ -144,6 +144,9 @@ pub enum Rejection {
     WrongProfileFormat,
     #[error("wrong statement format")]
     WrongStatementFormat,
+    // votehub's own kinds
+    #[error(transparent)]
+    Court(#[from] CourtRefusal),
     // HTTP layer
     #[error("too many requests, refer to https://docs.snapshot.org/tools/api/api-keys#limits")]
     TooManyRequests,
@@ -157,4 +160,93 @@ impl Rejection {
             _ => 400,
         }
     }
+}
+
+/// Why a message of votehub's court kinds was refused (docs/court-messages.md
+/// lists each with the rule it enforces). The texts are votehub's, not
+/// Snapshot's: Snapshot has no such kinds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CourtRefusal {
+    #[error("wrong {0} format: {1}")]
+    Format(&'static str, String),
+    #[error("invalid court settings: {0}")]
+    Settings(String),
+    #[error("only a space admin can do this")]
+    NotAdmin,
+    #[error("already a volunteer until {0}")]
+    AlreadyVolunteer(i64),
+    #[error("not a volunteer")]
+    NotVolunteer,
+    #[error("unknown role {0}")]
+    UnknownRole(String),
+    #[error("the term of role {role} is {expected} seconds, not {given}")]
+    WrongTerm {
+        role: String,
+        expected: u64,
+        given: u64,
+    },
+    #[error("proposal already ended")]
+    ElectionClosed,
+    #[error("proposal already elects a role")]
+    ElectionExists,
+    #[error("every choice of an election must be an address")]
+    ChoiceNotAddress,
+    #[error("seats must be between 1 and the number of choices")]
+    WrongSeats,
+    #[error("unknown case")]
+    UnknownCase,
+    #[error("case closed")]
+    CaseClosed,
+    #[error("the respondent cannot be the claimant")]
+    SelfClaim,
+    #[error("not an arbitrator of this space")]
+    NotArbitrator,
+    #[error("a party cannot run its own case")]
+    PartyArbitrator,
+    #[error("case already accepted")]
+    AlreadyAccepted,
+    #[error("case not accepted yet")]
+    NotAccepted,
+    #[error("only the respondent can answer")]
+    NotRespondent,
+    #[error("already answered")]
+    AlreadyAnswered,
+    #[error("the answer deadline has passed")]
+    AnswerLate,
+    #[error("only a party can settle")]
+    NotParty,
+    #[error("only the case's arbitrator can do this")]
+    NotCaseArbitrator,
+    #[error("no impasse: the respondent may still answer")]
+    NoImpasse,
+    #[error("jury already opened")]
+    JuryOpened,
+    #[error("pool does not match: expected {0}")]
+    PoolMismatch(String),
+    #[error("pool too small: {have} eligible, {need} needed")]
+    PoolTooSmall { have: usize, need: usize },
+    #[error("the randomness source must not exist yet: {0}")]
+    SeedNotFuture(String),
+    #[error("jury not opened")]
+    JuryNotOpened,
+    #[error("randomness already given")]
+    RandomnessGiven,
+    #[error("randomness not available yet: {0}")]
+    RandomnessPending(String),
+    #[error("wrong randomness: {0}")]
+    WrongRandomness(String),
+    #[error("jury not drawn yet")]
+    NotDrawn,
+    #[error("not on the panel of this statement")]
+    NotPanelist,
+    #[error("unknown statement")]
+    UnknownStatement,
+    #[error("already judged")]
+    AlreadyJudged,
+    #[error("not a juror of this case now")]
+    NotJuror,
+    #[error("already voted")]
+    AlreadyBallot,
+    #[error("failed to check holdings: {0}")]
+    Holdings(String),
 }

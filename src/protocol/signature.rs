@@ -116,6 +116,13 @@ impl fmt::Display for Address {
     }
 }
 
+/// As its EIP-55 checksummed text, as replies and formats show addresses.
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Debug for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_checksum())

@@ -10,6 +10,7 @@ mod audit;
 mod balances;
 mod cache;
 mod check;
+mod court;
 mod db;
 mod listing;
 mod messages;
@@ -29,6 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use audit::{LogHead, VoteMessage};
 pub(crate) use cache::{RowCache, RowView};
 pub use check::LoggedMessage;
+pub use court::CourtEventRow;
 pub use db::Db;
 pub use listing::{
     like_pattern, AliasRow, Cmp, Filter, FollowRow, LeaderboardRow, Page, SpaceCounts,
@@ -74,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_proposal_counts.sql"),
     include_str!("migrations/0008_hub_reads.sql"),
     include_str!("migrations/0009_vote_timeline.sql"),
+    include_str!("migrations/0010_court.sql"),
 ];
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -7,6 +7,7 @@
 //! (duplicates, revote order, alias and follow state, space ownership), then
 //! writes the derived rows. Neither half writes SQL itself: `store` does.
 
+mod court;
 mod proposal;
 mod social;
 mod space;
@@ -100,6 +101,7 @@ pub(crate) enum Action {
     Unsubscribe { space: String },
     Profile { profile: Value },
     Statement(social::StatementRow),
+    Court(Box<court::CourtWrite>),
 }
 
 /// Runs the read-side rules of a verified message.
@@ -123,6 +125,7 @@ pub(crate) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
         }),
         Kind::Profile => social::check_profile(ctx),
         Kind::Statement => social::check_statement(ctx),
+        _ => court::check(ctx),
     }
 }
 
@@ -188,6 +191,7 @@ impl Action {
                 Ok(db.put_profile(&from, stamp.ipfs, profile, stamp.timestamp)?)
             }
             Action::Statement(row) => social::apply_statement(db, row, stamp),
+            Action::Court(write) => court::apply(db, write, stamp),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! short ones); ethers-core gives the type hashes and domain separators and
 //! is the reference the tests hold every schema's digest to.
 
+mod court;
 mod schemas;
 
 use std::collections::{BTreeMap, HashMap};
@@ -41,9 +42,83 @@ pub enum Kind {
     Statement,
     Alias,
     DeleteSpace,
+    // votehub's own kinds (the community court, docs/court-messages.md),
+    // signed under the `votehub` domain, never under Snapshot's.
+    CourtSettings,
+    Volunteer,
+    Withdraw,
+    Election,
+    Claim,
+    AcceptCase,
+    Answer,
+    Settle,
+    OpenJury,
+    Randomness,
+    Judgement,
+    Ballot,
+}
+
+/// The EIP-712 domain a kind is signed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// `{name: "snapshot", version: "0.1.4"}`: Snapshot's kinds.
+    Snapshot,
+    /// `{name: "votehub", version: "1"}`: votehub's own kinds, which no
+    /// Snapshot client can mistake for one of its own.
+    Votehub,
+}
+
+impl Domain {
+    pub fn name(self) -> &'static str {
+        match self {
+            Domain::Snapshot => "snapshot",
+            Domain::Votehub => "votehub",
+        }
+    }
+
+    pub fn version(self) -> &'static str {
+        match self {
+            Domain::Snapshot => "0.1.4",
+            Domain::Votehub => "1",
+        }
+    }
+
+    /// The domain a received `domain` object is, if either.
+    pub fn of(domain: &Map<String, Value>) -> Option<Domain> {
+        let name = domain.get("name").and_then(Value::as_str);
+        let version = domain.get("version").and_then(Value::as_str);
+        [Domain::Snapshot, Domain::Votehub]
+            .into_iter()
+            .find(|d| name == Some(d.name()) && version == Some(d.version()))
+    }
+
+    /// `{name, version}` as a client signs it.
+    pub fn value(self) -> Map<String, Value> {
+        let mut domain = Map::new();
+        domain.insert("name".into(), Value::String(self.name().into()));
+        domain.insert("version".into(), Value::String(self.version().into()));
+        domain
+    }
 }
 
 impl Kind {
+    /// Votehub's own kinds: the community court.
+    pub const COURT: [Kind; 12] = [
+        Kind::CourtSettings,
+        Kind::Volunteer,
+        Kind::Withdraw,
+        Kind::Election,
+        Kind::Claim,
+        Kind::AcceptCase,
+        Kind::Answer,
+        Kind::Settle,
+        Kind::OpenJury,
+        Kind::Randomness,
+        Kind::Judgement,
+        Kind::Ballot,
+    ];
+
+    /// Snapshot's kinds.
     pub const ALL: [Kind; 16] = [
         Kind::Settings,
         Kind::Proposal,
@@ -81,11 +156,34 @@ impl Kind {
             Kind::Statement => "statement",
             Kind::Alias => "alias",
             Kind::DeleteSpace => "delete-space",
+            Kind::CourtSettings => "court-settings",
+            Kind::Volunteer => "volunteer",
+            Kind::Withdraw => "withdraw",
+            Kind::Election => "election",
+            Kind::Claim => "claim",
+            Kind::AcceptCase => "accept-case",
+            Kind::Answer => "answer",
+            Kind::Settle => "settle",
+            Kind::OpenJury => "open-jury",
+            Kind::Randomness => "randomness",
+            Kind::Judgement => "judgement",
+            Kind::Ballot => "ballot",
         }
     }
 
     pub fn parse(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
+        Kind::ALL
+            .into_iter()
+            .chain(Kind::COURT)
+            .find(|kind| kind.as_str() == name)
+    }
+
+    pub fn domain(self) -> Domain {
+        if Kind::COURT.contains(&self) {
+            Domain::Votehub
+        } else {
+            Domain::Snapshot
+        }
     }
 
     /// True for the three vote kinds, which the sequencer stores as `vote`.
@@ -215,9 +313,25 @@ static SCHEMAS: LazyLock<HashMap<[u8; 32], Schema>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The schema today's snapshot.js signs a kind with.
+/// votehub's own schemas, keyed like Snapshot's by the sha256 of `types`.
+static COURT_SCHEMAS: LazyLock<HashMap<[u8; 32], Schema>> = LazyLock::new(|| {
+    court::SCHEMAS
+        .iter()
+        .filter_map(|(kind, encode_type)| {
+            let schema = Schema::from_encode_type(Kind::parse(kind)?, encode_type, true)?;
+            let digest: [u8; 32] = Sha256::digest(schema.types_json().as_bytes()).into();
+            Some((digest, schema))
+        })
+        .collect()
+});
+
+/// The schema a kind is signed with today (snapshot.js's for Snapshot's kinds).
 pub fn current(kind: Kind) -> Option<&'static Schema> {
-    SCHEMAS
+    let table = match kind.domain() {
+        Domain::Snapshot => &*SCHEMAS,
+        Domain::Votehub => &*COURT_SCHEMAS,
+    };
+    table
         .values()
         .find(|schema| schema.kind == kind && schema.current)
 }
@@ -254,6 +368,14 @@ fn types_digest(types: &Map<String, Value>) -> [u8; 32] {
 /// The whitelisted schema that `types` is, or `None` (Snapshot's `wrong types`).
 pub fn lookup(types: &Map<String, Value>) -> Option<&'static Schema> {
     SCHEMAS.get(&types_digest(types))
+}
+
+/// The schema that `types` is among the kinds of `domain`.
+pub fn lookup_in(domain: Domain, types: &Map<String, Value>) -> Option<&'static Schema> {
+    match domain {
+        Domain::Snapshot => lookup(types),
+        Domain::Votehub => COURT_SCHEMAS.get(&types_digest(types)),
+    }
 }
 
 /// Why typed data cannot be hashed.
@@ -340,23 +462,24 @@ fn encode_value(ty: FieldType, value: &Value) -> Option<[u8; 32]> {
     Some(word)
 }
 
-/// The domain separator, computed once for Snapshot's own domain (every
-/// message of the hub carries it) and on demand for any other.
+/// The domain separator, computed once for the two domains messages carry
+/// and on demand for any other.
 fn separator(domain: &EIP712Domain) -> [u8; 32] {
-    static SNAPSHOT: LazyLock<(EIP712Domain, [u8; 32])> = LazyLock::new(|| {
-        let domain = EIP712Domain {
-            name: Some("snapshot".into()),
-            version: Some("0.1.4".into()),
-            ..EIP712Domain::default()
-        };
-        let separator = domain.separator();
-        (domain, separator)
+    static KNOWN: LazyLock<[(EIP712Domain, [u8; 32]); 2]> = LazyLock::new(|| {
+        [Domain::Snapshot, Domain::Votehub].map(|known| {
+            let domain = EIP712Domain {
+                name: Some(known.name().into()),
+                version: Some(known.version().into()),
+                ..EIP712Domain::default()
+            };
+            let separator = domain.separator();
+            (domain, separator)
+        })
     });
-    if *domain == SNAPSHOT.0 {
-        SNAPSHOT.1
-    } else {
-        domain.separator()
-    }
+    KNOWN
+        .iter()
+        .find(|(known, _)| known == domain)
+        .map_or_else(|| domain.separator(), |(_, separator)| *separator)
 }
 
 /// The digest of arbitrary EIP-712 typed data (with `primaryType`), for
@@ -430,8 +553,16 @@ mod tests {
     fn every_whitelisted_schema_hashes_to_its_table_entry() {
         assert_eq!(schemas::SCHEMAS.len(), 72);
         assert_eq!(SCHEMAS.len(), 72, "every encodeType parses");
-        for kind in Kind::ALL {
+        for kind in Kind::ALL.into_iter().chain(Kind::COURT) {
             assert!(current(kind).is_some(), "{kind:?} has a current schema");
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(COURT_SCHEMAS.len(), Kind::COURT.len(), "one schema per court kind");
+        for schema in COURT_SCHEMAS.values() {
+            // A court schema is never one of Snapshot's, so the domain alone
+            // decides which table a message is looked up in.
+            assert!(lookup(schema.types_value().as_object().unwrap()).is_none());
+            assert_eq!(&schema.fields[..3].iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), &["from", "space", "timestamp"]);
         }
         for (hash, schema) in SCHEMAS.iter() {
             let computed: [u8; 32] = Sha256::digest(schema.types_json().as_bytes()).into();

@@ -1,0 +1,352 @@
+//! The court as the store knows it: the pure `jury` types fed from the
+//! stored court messages, the proposals that elected roles, and the chain
+//! (holdings at the eligibility block). Used by the ingest rules, the
+//! reads and the HTTP API; the one place that turns stored rows into a
+//! case, a pool or a role.
+
+use primitive_types::U256;
+use serde_json::{json, Map, Value};
+use votehub_strategies::StrategySpec;
+
+use crate::chain::Chains;
+use crate::jury::case::{Case, Event, Facts};
+use crate::jury::draw::Pool;
+use crate::jury::messages::CourtMessage;
+use crate::jury::pool::{Change, Volunteers};
+use crate::jury::roles::{holdings, winners, Election, Holding};
+use crate::jury::settings::{CourtSettings, Weighting};
+use crate::protocol::rejection::CourtRefusal;
+use crate::protocol::settings::{frozen_strategies, hides_abstain};
+use crate::protocol::signature::Address;
+use crate::protocol::typed_data::Kind;
+use crate::store::{CourtEventRow, Db, StoreError};
+use crate::tally::outcome::compute;
+
+/// Subjects that are not cases.
+pub const POOL: &str = "pool";
+pub const SETTINGS: &str = "settings";
+pub const ROLES: &str = "roles";
+
+/// Why the court could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CourtError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored message no longer replays: the store was changed by hand.
+    #[error("stored court message {id} does not replay: {reason}")]
+    Corrupt { id: String, reason: String },
+}
+
+/// The subject a court message is stored under.
+pub fn subject(kind: Kind, id: &str, message: &CourtMessage) -> String {
+    match kind {
+        Kind::Volunteer | Kind::Withdraw => POOL.into(),
+        Kind::CourtSettings => SETTINGS.into(),
+        Kind::Election => ROLES.into(),
+        Kind::Claim => id.into(),
+        _ => message.case().unwrap_or_default().into(),
+    }
+}
+
+/// The typed message of a stored row.
+fn message_of(row: &CourtEventRow) -> Result<CourtMessage, CourtError> {
+    let corrupt = |reason: String| CourtError::Corrupt {
+        id: row.id.clone(),
+        reason,
+    };
+    let kind = Kind::parse(&row.kind).ok_or_else(|| corrupt(format!("kind {}", row.kind)))?;
+    let message: Map<String, Value> =
+        serde_json::from_str(&row.message).map_err(|err| corrupt(err.to_string()))?;
+    CourtMessage::parse(kind, &message)
+        .ok_or_else(|| corrupt("not a court kind".into()))?
+        .map_err(|err| corrupt(err.to_string()))
+}
+
+fn author_of(row: &CourtEventRow) -> Result<Address, CourtError> {
+    Address::parse_any(&row.author).map_err(|err| CourtError::Corrupt {
+        id: row.id.clone(),
+        reason: err.to_string(),
+    })
+}
+
+/// A stored row as a case event, its facts read back (the pool from its block).
+pub fn event_of(db: &Db<'_>, row: &CourtEventRow) -> Result<Event, CourtError> {
+    let corrupt = |reason: String| CourtError::Corrupt {
+        id: row.id.clone(),
+        reason,
+    };
+    let facts: Value = serde_json::from_str(&row.facts).map_err(|err| corrupt(err.to_string()))?;
+    let facts = if let Some(cid) = facts.get("pool").and_then(Value::as_str) {
+        let bytes = db
+            .block(cid)?
+            .ok_or_else(|| corrupt(format!("pool block {cid} is missing")))?;
+        let text = String::from_utf8(bytes).map_err(|err| corrupt(err.to_string()))?;
+        Facts::Jury {
+            pool: Pool::from_csv(&text).map_err(|err| corrupt(err.to_string()))?,
+            alternates: facts
+                .get("alternates")
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or_default(),
+            jury_period: facts
+                .get("jury_period")
+                .and_then(Value::as_i64)
+                .unwrap_or_default(),
+        }
+    } else if let Some(seed) = facts.get("seed").and_then(Value::as_str) {
+        Facts::Seed(
+            crate::jury::seed::block_hash(seed).ok_or_else(|| corrupt(format!("seed {seed}")))?,
+        )
+    } else {
+        Facts::None
+    };
+    Ok(Event {
+        id: row.id.clone(),
+        ipfs: row.ipfs.clone(),
+        author: author_of(row)?,
+        timestamp: row.timestamp,
+        received: row.received,
+        message: message_of(row)?,
+        facts,
+    })
+}
+
+/// What the `facts` column holds for an event's facts (the pool by CID).
+pub fn facts_json(facts: &Facts) -> (String, Option<(String, Vec<u8>)>) {
+    match facts {
+        Facts::None => ("{}".into(), None),
+        Facts::Jury {
+            pool,
+            alternates,
+            jury_period,
+        } => {
+            let csv = pool.to_csv().into_bytes();
+            let cid = crate::ipld::raw_cid(&csv);
+            let facts = json!({"pool": cid, "alternates": alternates, "jury_period": jury_period});
+            (facts.to_string(), Some((cid, csv)))
+        }
+        Facts::Seed(seed) => (
+            json!({"seed": format!("0x{}", hex::encode(seed))}).to_string(),
+            None,
+        ),
+    }
+}
+
+/// The space's court settings: its latest signed ones, or the defaults.
+pub fn settings(db: &Db<'_>, space: &str) -> Result<CourtSettings, CourtError> {
+    match db.court_events(space, SETTINGS)?.last() {
+        Some(row) => match message_of(row)? {
+            CourtMessage::Settings(settings) => Ok(settings),
+            _ => Err(CourtError::Corrupt {
+                id: row.id.clone(),
+                reason: "not court settings".into(),
+            }),
+        },
+        None => Ok(CourtSettings::default()),
+    }
+}
+
+/// The juror pool's volunteers and their terms.
+pub fn volunteers(db: &Db<'_>, space: &str) -> Result<Volunteers, CourtError> {
+    let mut changes = Vec::new();
+    for row in db.court_events(space, POOL)? {
+        let author = author_of(&row)?;
+        changes.push(match row.kind.as_str() {
+            "withdraw" => Change::Withdraw(author, row.received),
+            _ => Change::Volunteer(author, row.received),
+        });
+    }
+    Ok(Volunteers::replay(changes))
+}
+
+/// An election, and its winners once its proposal has ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ElectionState {
+    #[serde(flatten)]
+    pub election: Election,
+    /// `None` while the proposal is open.
+    pub winners: Option<Vec<Address>>,
+}
+
+/// Every election of the space, in order.
+pub fn elections(db: &Db<'_>, space: &str, now: i64) -> Result<Vec<ElectionState>, CourtError> {
+    let hide_abstain = db
+        .space(space)?
+        .is_some_and(|row| hides_abstain(&row.settings));
+    let mut out = Vec::new();
+    for row in db.court_events(space, ROLES)? {
+        let CourtMessage::Election {
+            proposal,
+            role,
+            seats,
+            term,
+        } = message_of(&row)?
+        else {
+            continue;
+        };
+        let Some(found) = db.proposal(&proposal)? else {
+            continue;
+        };
+        let election = Election {
+            id: row.id.clone(),
+            proposal,
+            role,
+            seats,
+            term: i64::try_from(term).unwrap_or(i64::MAX),
+            closes: found.end,
+        };
+        let winners = if now >= found.end {
+            let votes = db.counted_votes(&found.id)?;
+            let result = compute(&found.terms(), &votes, hide_abstain, now, 0);
+            let choices: Vec<Address> = found
+                .choices
+                .iter()
+                .filter_map(|choice| Address::parse_any(choice).ok())
+                .collect();
+            Some(winners(&choices, &result.scores, seats))
+        } else {
+            None
+        };
+        out.push(ElectionState { election, winners });
+    }
+    Ok(out)
+}
+
+/// Every role holding the space's closed elections gave (lapsed ones too).
+pub fn role_holdings(db: &Db<'_>, space: &str, now: i64) -> Result<Vec<Holding>, CourtError> {
+    Ok(elections(db, space, now)?
+        .iter()
+        .filter_map(|state| {
+            let winners = state.winners.as_ref()?;
+            Some(holdings(&state.election, winners))
+        })
+        .flatten()
+        .collect())
+}
+
+/// Whether `address` holds `role` in `space` at `now`.
+pub fn holds(
+    db: &Db<'_>,
+    space: &str,
+    role: &str,
+    address: &Address,
+    now: i64,
+) -> Result<bool, CourtError> {
+    Ok(role_holdings(db, space, now)?
+        .iter()
+        .any(|holding| holding.holds(role, address, now)))
+}
+
+/// A case replayed from the store, or `None` if the space has no such claim.
+pub fn case(db: &Db<'_>, space: &str, id: &str) -> Result<Option<Case>, CourtError> {
+    let rows = db.court_events(space, id)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let events = rows
+        .iter()
+        .map(|row| event_of(db, row))
+        .collect::<Result<Vec<_>, _>>()?;
+    Case::replay(events)
+        .map(Some)
+        .map_err(|err| CourtError::Corrupt {
+            id: id.into(),
+            reason: err.to_string(),
+        })
+}
+
+/// The cases of a space, newest first (their claim rows).
+pub fn claims(db: &Db<'_>, space: &str, limit: usize) -> Result<Vec<CourtEventRow>, CourtError> {
+    Ok(db.court_events_of_kind(space, Kind::Claim.as_str(), limit)?)
+}
+
+/// The pool a case's jury is drawn from if opened at `now` with
+/// eligibility block `block`: volunteers serving now, without the parties
+/// and the arbitrator, weighted as the space's settings say.
+pub fn eligible_pool(
+    db: &Db<'_>,
+    chains: &Chains,
+    space: &str,
+    case: &Case,
+    arbitrator: Option<Address>,
+    block: u64,
+    now: i64,
+) -> Result<Pool, EligibilityError> {
+    let settings = settings(db, space)?;
+    let left_out = [Some(case.claimant), Some(case.respondent), arbitrator];
+    let members: Vec<Address> = volunteers(db, space)?
+        .at(now)
+        .map(|(address, _)| address)
+        .filter(|address| !left_out.contains(&Some(*address)))
+        .collect();
+    let weights: Vec<U256> = match (settings.weighting, settings.minimum) {
+        (Weighting::Uniform, 0) => vec![U256::one(); members.len()],
+        (weighting, minimum) => {
+            let tokens = holdings_at(db, chains, space, block, &members)?;
+            tokens
+                .into_iter()
+                .map(|tokens| {
+                    if tokens < minimum {
+                        U256::zero()
+                    } else if weighting == Weighting::Uniform {
+                        U256::one()
+                    } else {
+                        U256::from(tokens)
+                    }
+                })
+                .collect()
+        }
+    };
+    Pool::new(members.into_iter().zip(weights))
+        .map_err(|err| EligibilityError::Refused(CourtRefusal::Holdings(err.to_string())))
+}
+
+/// Why an eligible pool could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum EligibilityError {
+    #[error(transparent)]
+    Court(#[from] CourtError),
+    #[error(transparent)]
+    Refused(#[from] CourtRefusal),
+}
+
+impl From<StoreError> for EligibilityError {
+    fn from(err: StoreError) -> Self {
+        EligibilityError::Court(err.into())
+    }
+}
+
+/// Whole tokens of voting power under the space's strategies at `block`.
+fn holdings_at(
+    db: &Db<'_>,
+    chains: &Chains,
+    space: &str,
+    block: u64,
+    members: &[Address],
+) -> Result<Vec<u64>, EligibilityError> {
+    let row = db
+        .space(space)?
+        .ok_or_else(|| CourtRefusal::Holdings("unknown space".into()))?;
+    let network = row
+        .settings
+        .get("network")
+        .and_then(Value::as_str)
+        .unwrap_or("1")
+        .to_string();
+    let specs: Vec<StrategySpec> =
+        serde_json::from_value(frozen_strategies(&row.settings, &network))
+            .map_err(|err| CourtRefusal::Holdings(err.to_string()))?;
+    let scores = crate::power::scores(db, chains, &specs, &network, block, members)
+        .map_err(|err| CourtRefusal::Holdings(err.to_string()))?;
+    Ok((0..members.len())
+        .map(|i| {
+            let total: f64 = scores.iter().filter_map(|s| s.get(i)).sum();
+            // Whole tokens: far below 2^53 for any real supply, so exact.
+            if total.is_finite() && total > 0.0 {
+                total.floor() as u64
+            } else {
+                0
+            }
+        })
+        .collect())
+}

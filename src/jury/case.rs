@@ -1,0 +1,626 @@
+//! One case, replayed from its messages: claim, acceptance, answer,
+//! settlements, the jury's opening, the randomness, the eyewitness
+//! judgements and the ballots. A pure function of those messages and of
+//! time, so the server, the verifier and anyone else derive the same stage,
+//! seats and ruling. Rules about roles and chains (is the signer an
+//! arbitrator? does the pool hash match? is the randomness genuine?) are
+//! checked before a message is applied and recorded as its [`Facts`].
+
+use std::collections::BTreeMap;
+
+use super::draw::{draw, Pool};
+use super::messages::{CourtMessage, Decision, Response};
+use super::seed::SeedSource;
+use super::settings::{ACCEPT_WITHIN, ANSWER_WITHIN, JURORS, PANEL};
+use crate::protocol::rejection::CourtRefusal;
+use crate::protocol::signature::Address;
+
+/// One accepted court message of a case.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: String,
+    pub ipfs: String,
+    /// `message.from`.
+    pub author: Address,
+    /// The signed timestamp.
+    pub timestamp: i64,
+    /// When the server received it (seconds).
+    pub received: i64,
+    pub message: CourtMessage,
+    pub facts: Facts,
+}
+
+impl Event {
+    /// Both clocks before `deadline`: a late signer cannot backdate, a
+    /// slow relay cannot stretch a deadline.
+    fn before(&self, deadline: i64) -> bool {
+        self.received < deadline && self.timestamp < deadline
+    }
+}
+
+/// What was established outside the message when it was accepted.
+#[derive(Debug, Clone, Default)]
+pub enum Facts {
+    #[default]
+    None,
+    /// `open-jury`: the eligible pool whose hash was signed, and the
+    /// space's settings then.
+    Jury {
+        pool: Pool,
+        alternates: u32,
+        jury_period: i64,
+    },
+    /// `randomness`: the verified 32-byte seed.
+    Seed([u8; 32]),
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Waiting for an arbitrator.
+    Filed,
+    /// Waiting for the respondent's answer.
+    Accepted,
+    /// A counterclaim, or no answer in time: the arbitrator may open the jury.
+    Impasse,
+    /// Jury opened, waiting for the committed randomness.
+    Drawing,
+    /// Jurors drawn: panels judge, jurors vote.
+    Voting,
+    Ruled,
+    Settled,
+}
+
+/// How a case was settled.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Settlement {
+    /// The claimant's outcome (the respondent accepted it) or the terms
+    /// both parties signed.
+    pub terms: String,
+    pub at: i64,
+    /// The message that completed it.
+    pub by: String,
+}
+
+/// The respondent's answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub response: Response,
+    pub at: i64,
+    pub id: String,
+}
+
+/// The jury phase as the arbitrator opened it.
+#[derive(Debug, Clone)]
+pub struct Jury {
+    pub opened: i64,
+    pub id: String,
+    pub statements: Vec<String>,
+    pub block: u64,
+    pub pool: Pool,
+    pub seed: SeedSource,
+    pub alternates: u32,
+    pub period: i64,
+}
+
+/// The draw, once the randomness is known.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Drawn {
+    pub at: i64,
+    #[serde(serialize_with = "hex32")]
+    pub seed: [u8; 32],
+    pub jurors: Vec<Address>,
+    pub alternates: Vec<Address>,
+    /// One panel of eyewitnesses per statement.
+    pub panels: Vec<Vec<Address>>,
+}
+
+fn hex32<S: serde::Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_args!("0x{}", hex::encode(bytes)))
+}
+
+/// An eyewitness's judgement of one statement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Judgement {
+    pub statement: u32,
+    pub panelist: Address,
+    pub reasonable: bool,
+    pub note: String,
+    pub at: i64,
+    pub id: String,
+}
+
+/// A juror's ballot.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ballot {
+    pub juror: Address,
+    #[serde(flatten)]
+    pub decision: Decision,
+    pub at: i64,
+    pub id: String,
+}
+
+/// Who held a seat when.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tenure {
+    pub holder: Address,
+    pub from: i64,
+    pub until: i64,
+}
+
+/// One of the three seats.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Seat {
+    pub tenures: Vec<Tenure>,
+    /// Index into the case's ballots.
+    pub ballot: Option<usize>,
+    /// No alternate was left when its holder missed the deadline.
+    pub closed: bool,
+}
+
+/// The seats at some time.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Seating {
+    pub seats: Vec<Seat>,
+    /// Every seat voted or closed.
+    pub complete: bool,
+}
+
+/// The jury's decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ruling {
+    /// The decision two jurors share; `None` when no two agree, in which
+    /// case the claim is not upheld (the respondent's outcome stands).
+    pub decision: Option<Decision>,
+    pub at: i64,
+}
+
+/// A case and everything that happened in it.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub claimant: Address,
+    pub respondent: Address,
+    pub outcome: String,
+    pub filed: i64,
+    /// The arbitrator who accepted it, and when.
+    pub accepted: Option<(Address, i64)>,
+    pub answer: Option<Answer>,
+    /// Each party's latest proposed settlement terms.
+    pub offers: BTreeMap<Address, String>,
+    pub settled: Option<Settlement>,
+    pub jury: Option<Jury>,
+    pub drawn: Option<Drawn>,
+    pub judgements: Vec<Judgement>,
+    pub ballots: Vec<Ballot>,
+    /// Every message of the case in order, the claim first.
+    pub events: Vec<Event>,
+}
+
+impl Case {
+    /// A case from its claim.
+    pub fn open(claim: Event) -> Result<Case, CourtRefusal> {
+        let CourtMessage::Claim {
+            respondent,
+            outcome,
+            ..
+        } = &claim.message
+        else {
+            return Err(CourtRefusal::UnknownCase);
+        };
+        if *respondent == claim.author {
+            return Err(CourtRefusal::SelfClaim);
+        }
+        Ok(Case {
+            id: claim.id.clone(),
+            claimant: claim.author,
+            respondent: *respondent,
+            outcome: outcome.clone(),
+            filed: claim.received,
+            accepted: None,
+            answer: None,
+            offers: BTreeMap::new(),
+            settled: None,
+            jury: None,
+            drawn: None,
+            judgements: Vec::new(),
+            ballots: Vec::new(),
+            events: vec![claim],
+        })
+    }
+
+    /// Replays a case from its messages in receipt order, the claim first.
+    pub fn replay(events: impl IntoIterator<Item = Event>) -> Result<Case, CourtRefusal> {
+        let mut events = events.into_iter();
+        let mut case = Case::open(events.next().ok_or(CourtRefusal::UnknownCase)?)?;
+        for event in events {
+            case.apply(event)?;
+        }
+        Ok(case)
+    }
+
+    pub fn is_party(&self, address: &Address) -> bool {
+        *address == self.claimant || *address == self.respondent
+    }
+
+    /// The arbitrator running the case.
+    pub fn arbitrator(&self) -> Option<Address> {
+        self.accepted.map(|(arbitrator, _)| arbitrator)
+    }
+
+    /// The respondent answers before this.
+    pub fn answer_deadline(&self) -> Option<i64> {
+        self.accepted.map(|(_, at)| at + ANSWER_WITHIN)
+    }
+
+    /// Not accepted within 36 hours of the claim's receipt (by `now`, or
+    /// accepted later than that).
+    pub fn overdue(&self, now: i64) -> bool {
+        let due = self.filed + ACCEPT_WITHIN;
+        match self.accepted {
+            Some((_, at)) => at >= due,
+            None => now >= due,
+        }
+    }
+
+    pub fn stage(&self, now: i64) -> Stage {
+        if self.settled.is_some() {
+            Stage::Settled
+        } else if self.ruling(now).is_some() {
+            Stage::Ruled
+        } else if self.drawn.is_some() {
+            Stage::Voting
+        } else if self.jury.is_some() {
+            Stage::Drawing
+        } else if self.accepted.is_none() {
+            Stage::Filed
+        } else if self.impasse(now) {
+            Stage::Impasse
+        } else {
+            Stage::Accepted
+        }
+    }
+
+    fn impasse(&self, now: i64) -> bool {
+        match &self.answer {
+            Some(answer) => answer.response == Response::Counterclaim,
+            None => self.answer_deadline().is_some_and(|deadline| now >= deadline),
+        }
+    }
+
+    /// The case's closing time and whether it is closed at `now`.
+    pub fn closed(&self, now: i64) -> Option<i64> {
+        self.settled
+            .as_ref()
+            .map(|settled| settled.at)
+            .or_else(|| self.ruling(now).map(|ruling| ruling.at))
+    }
+
+    /// Checks `event` against the case at its receipt time and records it.
+    pub fn apply(&mut self, event: Event) -> Result<(), CourtRefusal> {
+        let at = event.received;
+        if self.closed(at).is_some() {
+            return Err(CourtRefusal::CaseClosed);
+        }
+        match (&event.message, &event.facts) {
+            (CourtMessage::Accept { .. }, _) => {
+                if self.accepted.is_some() {
+                    return Err(CourtRefusal::AlreadyAccepted);
+                }
+                if self.is_party(&event.author) {
+                    return Err(CourtRefusal::PartyArbitrator);
+                }
+                self.accepted = Some((event.author, at));
+            }
+            (
+                CourtMessage::Answer {
+                    response,
+                    counterclaim: _,
+                    ..
+                },
+                _,
+            ) => {
+                let deadline = self.answer_deadline().ok_or(CourtRefusal::NotAccepted)?;
+                if event.author != self.respondent {
+                    return Err(CourtRefusal::NotRespondent);
+                }
+                if self.answer.is_some() {
+                    return Err(CourtRefusal::AlreadyAnswered);
+                }
+                if self.jury.is_some() || !event.before(deadline) {
+                    return Err(CourtRefusal::AnswerLate);
+                }
+                if *response == Response::Settle {
+                    self.settled = Some(Settlement {
+                        terms: self.outcome.clone(),
+                        at,
+                        by: event.id.clone(),
+                    });
+                }
+                self.answer = Some(Answer {
+                    response: *response,
+                    at,
+                    id: event.id.clone(),
+                });
+            }
+            (CourtMessage::Settle { terms, .. }, _) => {
+                if !self.is_party(&event.author) {
+                    return Err(CourtRefusal::NotParty);
+                }
+                self.offers.insert(event.author, terms.clone());
+                let agreed = self.offers.get(&self.claimant) == self.offers.get(&self.respondent);
+                if agreed {
+                    self.settled = Some(Settlement {
+                        terms: terms.clone(),
+                        at,
+                        by: event.id.clone(),
+                    });
+                }
+            }
+            (
+                CourtMessage::OpenJury {
+                    statements,
+                    block,
+                    pool: signed_pool,
+                    seed,
+                    ..
+                },
+                Facts::Jury {
+                    pool,
+                    alternates,
+                    jury_period,
+                },
+            ) => {
+                if self.arbitrator() != Some(event.author) {
+                    return Err(CourtRefusal::NotCaseArbitrator);
+                }
+                if self.jury.is_some() {
+                    return Err(CourtRefusal::JuryOpened);
+                }
+                if !self.impasse(at) {
+                    return Err(CourtRefusal::NoImpasse);
+                }
+                if pool.hash() != *signed_pool {
+                    return Err(CourtRefusal::PoolMismatch(format!(
+                        "0x{}",
+                        hex::encode(pool.hash())
+                    )));
+                }
+                let need = JURORS + if statements.is_empty() { 0 } else { PANEL };
+                if pool.len() < need {
+                    return Err(CourtRefusal::PoolTooSmall {
+                        have: pool.len(),
+                        need,
+                    });
+                }
+                for party in [self.claimant, self.respondent, event.author] {
+                    if pool.contains(party.as_bytes()) {
+                        return Err(CourtRefusal::PoolMismatch(format!(
+                            "the pool must leave out {party}"
+                        )));
+                    }
+                }
+                self.jury = Some(Jury {
+                    opened: at,
+                    id: event.id.clone(),
+                    statements: statements.clone(),
+                    block: *block,
+                    pool: pool.clone(),
+                    seed: *seed,
+                    alternates: *alternates,
+                    period: *jury_period,
+                });
+            }
+            (CourtMessage::Randomness { .. }, Facts::Seed(seed)) => {
+                let jury = self.jury.as_ref().ok_or(CourtRefusal::JuryNotOpened)?;
+                if self.drawn.is_some() {
+                    return Err(CourtRefusal::RandomnessGiven);
+                }
+                self.drawn = Some(draw_case(&self.id, jury, seed, at));
+            }
+            (
+                CourtMessage::Judgement {
+                    statement,
+                    reasonable,
+                    note,
+                    ..
+                },
+                _,
+            ) => {
+                let drawn = self.drawn.as_ref().ok_or(CourtRefusal::NotDrawn)?;
+                let panel = drawn
+                    .panels
+                    .get(*statement as usize)
+                    .ok_or(CourtRefusal::UnknownStatement)?;
+                if !panel.contains(&event.author) {
+                    return Err(CourtRefusal::NotPanelist);
+                }
+                if self
+                    .judgements
+                    .iter()
+                    .any(|j| j.statement == *statement && j.panelist == event.author)
+                {
+                    return Err(CourtRefusal::AlreadyJudged);
+                }
+                self.judgements.push(Judgement {
+                    statement: *statement,
+                    panelist: event.author,
+                    reasonable: *reasonable,
+                    note: note.clone(),
+                    at,
+                    id: event.id.clone(),
+                });
+            }
+            (CourtMessage::Ballot { decision, .. }, _) => {
+                let seating = self.seating(at).ok_or(CourtRefusal::NotDrawn)?;
+                let seat = seating
+                    .seats
+                    .iter()
+                    .find(|seat| {
+                        !seat.closed
+                            && seat.tenures.last().is_some_and(|tenure| {
+                                tenure.holder == event.author
+                                    && tenure.from <= at
+                                    && event.before(tenure.until)
+                            })
+                    })
+                    .ok_or(CourtRefusal::NotJuror)?;
+                if seat.ballot.is_some() {
+                    return Err(CourtRefusal::AlreadyBallot);
+                }
+                self.ballots.push(Ballot {
+                    juror: event.author,
+                    decision: decision.clone(),
+                    at,
+                    id: event.id.clone(),
+                });
+            }
+            (CourtMessage::Claim { .. }, _) => return Err(CourtRefusal::CaseClosed),
+            _ => return Err(CourtRefusal::UnknownCase),
+        }
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// The seats at `now`: the drawn jurors from the draw, and for each
+    /// seat whose holder did not vote within a jury period, the next
+    /// alternate for the next period; a seat with no alternate left closes.
+    pub fn seating(&self, now: i64) -> Option<Seating> {
+        let (jury, drawn) = (self.jury.as_ref()?, self.drawn.as_ref()?);
+        let period = jury.period.max(1);
+        let mut seats: Vec<Seat> = drawn
+            .jurors
+            .iter()
+            .map(|juror| Seat {
+                tenures: vec![Tenure {
+                    holder: *juror,
+                    from: drawn.at,
+                    until: drawn.at + period,
+                }],
+                ballot: None,
+                closed: false,
+            })
+            .collect();
+        let mut alternates = drawn.alternates.iter();
+        loop {
+            for seat in seats.iter_mut().filter(|s| s.ballot.is_none() && !s.closed) {
+                let Some(tenure) = seat.tenures.last() else {
+                    continue;
+                };
+                seat.ballot = self.ballots.iter().position(|ballot| {
+                    ballot.juror == tenure.holder
+                        && tenure.from <= ballot.at
+                        && ballot.at < tenure.until
+                        && ballot.at <= now
+                });
+            }
+            let open: Vec<usize> = (0..seats.len())
+                .filter(|&i| seats[i].ballot.is_none() && !seats[i].closed)
+                .collect();
+            let Some(end) = open
+                .iter()
+                .filter_map(|&i| seats[i].tenures.last().map(|t| t.until))
+                .min()
+            else {
+                return Some(Seating {
+                    seats,
+                    complete: true,
+                });
+            };
+            if now < end {
+                return Some(Seating {
+                    seats,
+                    complete: false,
+                });
+            }
+            for i in open {
+                let seat = &mut seats[i];
+                if seat.tenures.last().is_some_and(|t| t.until != end) {
+                    continue;
+                }
+                match alternates.next() {
+                    Some(alternate) => seat.tenures.push(Tenure {
+                        holder: *alternate,
+                        from: end,
+                        until: end + period,
+                    }),
+                    None => seat.closed = true,
+                }
+            }
+        }
+    }
+
+    /// The ruling at `now`, once two seated jurors agree or every seat has
+    /// voted or closed.
+    pub fn ruling(&self, now: i64) -> Option<Ruling> {
+        let seating = self.seating(now)?;
+        let cast: Vec<&Ballot> = seating
+            .seats
+            .iter()
+            .filter_map(|seat| seat.ballot.map(|index| &self.ballots[index]))
+            .collect();
+        let mut counts: BTreeMap<&Decision, usize> = BTreeMap::new();
+        for ballot in &cast {
+            *counts.entry(&ballot.decision).or_default() += 1;
+        }
+        let last_ballot = cast.iter().map(|ballot| ballot.at).max();
+        if let Some((decision, _)) = counts.iter().find(|(_, n)| **n >= 2) {
+            // The moment the second agreeing ballot arrived.
+            let mut agreeing: Vec<i64> = cast
+                .iter()
+                .filter(|ballot| ballot.decision == **decision)
+                .map(|ballot| ballot.at)
+                .collect();
+            agreeing.sort_unstable();
+            return Some(Ruling {
+                decision: Some((*decision).clone()),
+                at: agreeing[1],
+            });
+        }
+        if !seating.complete {
+            return None;
+        }
+        let closed_at = seating
+            .seats
+            .iter()
+            .filter(|seat| seat.closed)
+            .filter_map(|seat| seat.tenures.last().map(|t| t.until))
+            .max();
+        Some(Ruling {
+            decision: None,
+            at: last_ballot.max(closed_at).unwrap_or(now),
+        })
+    }
+}
+
+/// Jurors and alternates from the pool in draw order, then for each
+/// statement a panel from the pool without them, drawn under the case id
+/// followed by `/statement/<index>`.
+fn draw_case(case: &str, jury: &Jury, seed: &[u8; 32], at: i64) -> Drawn {
+    let panel_reserve = if jury.statements.is_empty() { 0 } else { PANEL };
+    let alternates = (jury.alternates as usize).min(
+        jury.pool
+            .len()
+            .saturating_sub(JURORS + panel_reserve),
+    );
+    let order = draw(&jury.pool, seed, case, JURORS + alternates);
+    let rest = jury.pool.without(&order);
+    let panels = (0..jury.statements.len())
+        .map(|index| {
+            draw(&rest, seed, &format!("{case}/statement/{index}"), PANEL)
+                .into_iter()
+                .map(Address::from_bytes)
+                .collect()
+        })
+        .collect();
+    let mut order = order.into_iter().map(Address::from_bytes);
+    let jurors = order.by_ref().take(JURORS).collect();
+    Drawn {
+        at,
+        seed: *seed,
+        jurors,
+        alternates: order.collect(),
+        panels,
+    }
+}
