@@ -624,3 +624,393 @@ fn draw_case(case: &str, jury: &Jury, seed: &[u8; 32], at: i64) -> Drawn {
         panels,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jury::messages::Response;
+    use crate::jury::settings::{ACCEPT_WITHIN, ANSWER_WITHIN};
+    use primitive_types::U256;
+
+    const CASE: &str = "0x00000000000000000000000000000000000000000000000000000000000000c1";
+    const DAY: i64 = 24 * 3600;
+    const WEEK: i64 = 7 * DAY;
+
+    fn a(n: u8) -> Address {
+        Address::from_bytes([n; 20])
+    }
+
+    fn event(n: usize, author: Address, at: i64, message: CourtMessage, facts: Facts) -> Event {
+        Event {
+            id: if n == 0 { CASE.into() } else { format!("0xe{n}") },
+            ipfs: format!("cid{n}"),
+            author,
+            timestamp: at,
+            received: at,
+            message,
+            facts,
+        }
+    }
+
+    fn claim() -> Event {
+        event(
+            0,
+            a(1),
+            1_000,
+            CourtMessage::Claim {
+                respondent: a(2),
+                outcome: "refund 500".into(),
+                grounds: "work not delivered".into(),
+                evidence: vec![],
+                statement: String::new(),
+            },
+            Facts::None,
+        )
+    }
+
+    fn accept(at: i64) -> Event {
+        event(1, a(9), at, CourtMessage::Accept { case: CASE.into() }, Facts::None)
+    }
+
+    fn answer(at: i64, response: Response) -> Event {
+        event(
+            2,
+            a(2),
+            at,
+            CourtMessage::Answer {
+                case: CASE.into(),
+                response,
+                counterclaim: "delivered on time".into(),
+                evidence: vec![],
+                statement: String::new(),
+            },
+            Facts::None,
+        )
+    }
+
+    /// Volunteers 20..20+n, uniform.
+    fn pool(n: u8) -> Pool {
+        Pool::new((20..20 + n).map(|i| (a(i), U256::one()))).unwrap()
+    }
+
+    fn open_jury(at: i64, pool: Pool, statements: usize) -> Event {
+        event(
+            3,
+            a(9),
+            at,
+            CourtMessage::OpenJury {
+                case: CASE.into(),
+                statements: (0..statements).map(|i| format!("statement {i}")).collect(),
+                block: 10,
+                pool: pool.hash(),
+                seed: SeedSource::Block { number: 11 },
+            },
+            Facts::Jury {
+                pool,
+                alternates: 3,
+                jury_period: WEEK,
+            },
+        )
+    }
+
+    fn randomness(at: i64) -> Event {
+        event(
+            4,
+            a(1),
+            at,
+            CourtMessage::Randomness {
+                case: CASE.into(),
+                value: "0x".into(),
+            },
+            Facts::Seed([7; 32]),
+        )
+    }
+
+    fn ballot(n: usize, juror: Address, at: i64, decision: Decision) -> Event {
+        event(
+            n,
+            juror,
+            at,
+            CourtMessage::Ballot {
+                case: CASE.into(),
+                decision,
+            },
+            Facts::None,
+        )
+    }
+
+    /// A case drawn at `drawn` from 12 volunteers, with one statement.
+    fn drawn_case(drawn: i64) -> Case {
+        let mut case = Case::replay([claim(), accept(2_000), answer(3_000, Response::Counterclaim)])
+            .unwrap();
+        case.apply(open_jury(4_000, pool(12), 1)).unwrap();
+        case.apply(randomness(drawn)).unwrap();
+        case
+    }
+
+    #[test]
+    fn settled_early_when_the_respondent_accepts() {
+        let case =
+            Case::replay([claim(), accept(2_000), answer(3_000, Response::Settle)]).unwrap();
+        assert_eq!(case.stage(3_000), Stage::Settled);
+        assert_eq!(case.settled.as_ref().unwrap().terms, "refund 500");
+        let mut closed = case.clone();
+        assert_eq!(
+            closed.apply(randomness(4_000)).unwrap_err(),
+            CourtRefusal::CaseClosed
+        );
+    }
+
+    #[test]
+    fn settled_when_both_parties_sign_the_same_terms() {
+        let settle = |n, who, terms: &str| {
+            event(
+                n,
+                who,
+                5_000 + n as i64,
+                CourtMessage::Settle {
+                    case: CASE.into(),
+                    terms: terms.into(),
+                },
+                Facts::None,
+            )
+        };
+        let mut case = Case::replay([claim(), accept(2_000)]).unwrap();
+        case.apply(settle(5, a(1), "refund 300")).unwrap();
+        case.apply(settle(6, a(2), "refund 200")).unwrap();
+        assert!(case.settled.is_none(), "different terms settle nothing");
+        case.apply(settle(7, a(1), "refund 200")).unwrap();
+        assert_eq!(case.stage(6_000), Stage::Settled);
+        assert_eq!(
+            case.clone().apply(settle(8, a(9), "x")).unwrap_err(),
+            CourtRefusal::CaseClosed
+        );
+        let mut open = Case::replay([claim()]).unwrap();
+        assert_eq!(
+            open.apply(settle(9, a(9), "x")).unwrap_err(),
+            CourtRefusal::NotParty
+        );
+    }
+
+    #[test]
+    fn acceptance_after_36_hours_is_flagged_overdue() {
+        let mut case = Case::replay([claim()]).unwrap();
+        assert!(!case.overdue(1_000 + ACCEPT_WITHIN - 1));
+        assert!(case.overdue(1_000 + ACCEPT_WITHIN));
+        case.apply(accept(1_000 + ACCEPT_WITHIN + 5)).unwrap();
+        assert!(case.overdue(i64::MAX));
+        let on_time = Case::replay([claim(), accept(2_000)]).unwrap();
+        assert!(!on_time.overdue(1_000_000));
+        let mut party = Case::replay([claim()]).unwrap();
+        let mut by_party = accept(2_000);
+        by_party.author = a(2);
+        assert_eq!(party.apply(by_party).unwrap_err(), CourtRefusal::PartyArbitrator);
+    }
+
+    #[test]
+    fn the_answer_deadline_holds_for_both_clocks() {
+        let deadline = 2_000 + ANSWER_WITHIN;
+        let case = Case::replay([claim(), accept(2_000)]).unwrap();
+        assert_eq!(case.stage(deadline - 1), Stage::Accepted);
+        assert_eq!(case.stage(deadline), Stage::Impasse);
+        // Received in time, signed after the deadline.
+        let mut late_signed = answer(deadline - 100, Response::Counterclaim);
+        late_signed.timestamp = deadline + 100;
+        assert_eq!(
+            case.clone().apply(late_signed).unwrap_err(),
+            CourtRefusal::AnswerLate
+        );
+        // Signed in time, received after it.
+        let mut late_received = answer(deadline - 100, Response::Counterclaim);
+        late_received.received = deadline;
+        assert_eq!(
+            case.clone().apply(late_received).unwrap_err(),
+            CourtRefusal::AnswerLate
+        );
+        let mut not_respondent = answer(3_000, Response::Counterclaim);
+        not_respondent.author = a(1);
+        assert_eq!(
+            case.clone().apply(not_respondent).unwrap_err(),
+            CourtRefusal::NotRespondent
+        );
+        // No answer by the deadline: the arbitrator may open the jury.
+        let mut silent = case.clone();
+        assert_eq!(
+            silent.clone().apply(open_jury(deadline - 1, pool(9), 1)).unwrap_err(),
+            CourtRefusal::NoImpasse
+        );
+        silent.apply(open_jury(deadline, pool(9), 1)).unwrap();
+        assert_eq!(silent.stage(deadline), Stage::Drawing);
+    }
+
+    #[test]
+    fn the_jury_opens_only_on_a_matching_pool_without_the_parties() {
+        let case =
+            Case::replay([claim(), accept(2_000), answer(3_000, Response::Counterclaim)]).unwrap();
+        let mut wrong_hash = open_jury(4_000, pool(9), 1);
+        if let CourtMessage::OpenJury { pool, .. } = &mut wrong_hash.message {
+            pool[0] ^= 1;
+        }
+        assert!(matches!(
+            case.clone().apply(wrong_hash).unwrap_err(),
+            CourtRefusal::PoolMismatch(_)
+        ));
+        assert_eq!(
+            case.clone().apply(open_jury(4_000, pool(5), 1)).unwrap_err(),
+            CourtRefusal::PoolTooSmall { have: 5, need: 6 }
+        );
+        let with_party = Pool::new((1..10).map(|i| (a(i), U256::one()))).unwrap();
+        assert!(matches!(
+            case.clone().apply(open_jury(4_000, with_party, 0)).unwrap_err(),
+            CourtRefusal::PoolMismatch(text) if text.contains("leave out")
+        ));
+        let mut not_arbitrator = open_jury(4_000, pool(9), 1);
+        not_arbitrator.author = a(8);
+        assert_eq!(
+            case.clone().apply(not_arbitrator).unwrap_err(),
+            CourtRefusal::NotCaseArbitrator
+        );
+    }
+
+    #[test]
+    fn the_draw_is_the_published_procedure_and_panels_leave_jurors_out() {
+        let case = drawn_case(10_000);
+        let drawn = case.drawn.as_ref().unwrap();
+        let order: Vec<Address> = draw(&pool(12), &[7; 32], CASE, 6)
+            .into_iter()
+            .map(Address::from_bytes)
+            .collect();
+        assert_eq!(drawn.jurors, order[..3]);
+        assert_eq!(drawn.alternates, order[3..], "three alternates, in draw order");
+        let rest = pool(12).without(&order.iter().map(|a| *a.as_bytes()).collect::<Vec<_>>());
+        let panel: Vec<Address> = draw(&rest, &[7; 32], &format!("{CASE}/statement/0"), 3)
+            .into_iter()
+            .map(Address::from_bytes)
+            .collect();
+        assert_eq!(drawn.panels, vec![panel.clone()]);
+        assert!(panel.iter().all(|p| !order.contains(p)));
+        assert_eq!(case.stage(10_000), Stage::Voting);
+        let judge = |n, who, statement| {
+            event(
+                n,
+                who,
+                11_000,
+                CourtMessage::Judgement {
+                    case: CASE.into(),
+                    statement,
+                    reasonable: true,
+                    note: String::new(),
+                },
+                Facts::None,
+            )
+        };
+        let mut judged = case.clone();
+        judged.apply(judge(10, panel[0], 0)).unwrap();
+        assert_eq!(
+            judged.apply(judge(11, panel[0], 0)).unwrap_err(),
+            CourtRefusal::AlreadyJudged
+        );
+        assert_eq!(
+            judged.apply(judge(12, order[0], 0)).unwrap_err(),
+            CourtRefusal::NotPanelist
+        );
+        assert_eq!(
+            judged.apply(judge(13, panel[1], 1)).unwrap_err(),
+            CourtRefusal::UnknownStatement
+        );
+    }
+
+    #[test]
+    fn two_agreeing_jurors_decide() {
+        let mut case = drawn_case(10_000);
+        let jurors = case.drawn.as_ref().unwrap().jurors.clone();
+        case.apply(ballot(10, jurors[0], 11_000, Decision::Partial("refund 250".into())))
+            .unwrap();
+        assert_eq!(
+            case.clone()
+                .apply(ballot(11, jurors[0], 11_500, Decision::Claimant))
+                .unwrap_err(),
+            CourtRefusal::AlreadyBallot
+        );
+        case.apply(ballot(11, jurors[1], 12_000, Decision::Claimant)).unwrap();
+        assert!(case.ruling(12_000).is_none());
+        case.apply(ballot(12, jurors[2], 13_000, Decision::Partial("refund 250".into())))
+            .unwrap();
+        assert_eq!(
+            case.ruling(13_000),
+            Some(Ruling {
+                decision: Some(Decision::Partial("refund 250".into())),
+                at: 13_000
+            })
+        );
+        assert_eq!(case.stage(13_000), Stage::Ruled);
+        let outsider = ballot(13, a(20), 13_500, Decision::Claimant);
+        assert_eq!(case.apply(outsider).unwrap_err(), CourtRefusal::CaseClosed);
+    }
+
+    #[test]
+    fn three_different_answers_leave_the_claim_not_upheld() {
+        let mut case = drawn_case(10_000);
+        let jurors = case.drawn.as_ref().unwrap().jurors.clone();
+        case.apply(ballot(10, jurors[0], 11_000, Decision::Claimant)).unwrap();
+        case.apply(ballot(11, jurors[1], 12_000, Decision::Respondent)).unwrap();
+        case.apply(ballot(12, jurors[2], 13_000, Decision::Partial("half".into())))
+            .unwrap();
+        assert_eq!(
+            case.ruling(13_000),
+            Some(Ruling {
+                decision: None,
+                at: 13_000
+            })
+        );
+    }
+
+    #[test]
+    fn an_absent_juror_is_replaced_by_the_next_alternate() {
+        let t0 = 10_000;
+        let mut case = drawn_case(t0);
+        let drawn = case.drawn.clone().unwrap();
+        case.apply(ballot(10, drawn.jurors[0], t0 + 10, Decision::Claimant))
+            .unwrap();
+        // The absent jurors 1 and 2 cannot vote once their week is over.
+        assert_eq!(
+            case.clone()
+                .apply(ballot(11, drawn.jurors[1], t0 + WEEK, Decision::Claimant))
+                .unwrap_err(),
+            CourtRefusal::NotJuror
+        );
+        // An alternate cannot vote before the seat is theirs.
+        assert_eq!(
+            case.clone()
+                .apply(ballot(11, drawn.alternates[0], t0 + 20, Decision::Claimant))
+                .unwrap_err(),
+            CourtRefusal::NotJuror
+        );
+        let seating = case.seating(t0 + WEEK).unwrap();
+        assert_eq!(seating.seats[1].tenures[1].holder, drawn.alternates[0]);
+        assert_eq!(seating.seats[2].tenures[1].holder, drawn.alternates[1]);
+        case.apply(ballot(11, drawn.alternates[1], t0 + WEEK + 5, Decision::Respondent))
+            .unwrap();
+        // Alternate 0 is absent too: alternate 2 takes seat 1 in week three.
+        let seating = case.seating(t0 + 2 * WEEK).unwrap();
+        assert_eq!(seating.seats[1].tenures[2].holder, drawn.alternates[2]);
+        case.apply(ballot(12, drawn.alternates[2], t0 + 2 * WEEK + 1, Decision::Claimant))
+            .unwrap();
+        assert_eq!(
+            case.ruling(t0 + 2 * WEEK + 1).unwrap().decision,
+            Some(Decision::Claimant)
+        );
+        // A seat with no alternate left closes; the case rules on what it has.
+        let mut empty = drawn_case(t0);
+        let jurors = empty.drawn.as_ref().unwrap().jurors.clone();
+        empty.apply(ballot(10, jurors[0], t0 + 1, Decision::Claimant)).unwrap();
+        // Week 2: alternates 0 and 1; week 3: alternate 2 for seat 1, seat 2
+        // closed; then seat 1 closes too.
+        assert!(empty.ruling(t0 + 3 * WEEK - 1).is_none());
+        let ruling = empty.ruling(t0 + 3 * WEEK).unwrap();
+        assert_eq!(ruling.decision, None);
+        assert_eq!(ruling.at, t0 + 3 * WEEK);
+        let seating = empty.seating(t0 + 3 * WEEK).unwrap();
+        assert!(seating.complete && seating.seats[1].closed && seating.seats[2].closed);
+    }
+}
