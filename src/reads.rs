@@ -2,6 +2,10 @@
 //! answers, as typed replies. It owns the blocking work: each read runs on a
 //! pooled connection on tokio's blocking threads, never on an async worker.
 
+mod court;
+
+pub use court::{CaseView, CourtView, PoolView};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -152,6 +152,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::get().to(read::message_proof),
         )
         .route("/api/log/head", web::get().to(read::log_head))
+        .route("/api/court/{space}", web::get().to(read::court))
+        .route("/api/court/{space}/cases/{case}", web::get().to(read::case))
+        .route(
+            "/api/court/{space}/cases/{case}/pool",
+            web::get().to(read::case_pool),
+        )
         .route("/ipfs/{cid}", web::get().to(read::block))
         .route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))

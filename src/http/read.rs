@@ -211,3 +211,33 @@ fn pieces(bytes: web::Bytes) -> impl Iterator<Item = web::Bytes> {
         .step_by(PIECE)
         .map(move |at| bytes.slice(at..bytes.len().min(at + PIECE)))
 }
+
+/// `GET /api/court/{space}`: settings, roles, elections, pool, cases.
+pub async fn court(state: web::Data<AppState>, space: web::Path<String>) -> Reply {
+    Ok(HttpResponse::Ok().json(state.reads.court(space.into_inner()).await?))
+}
+
+/// `GET /api/court/{space}/cases/{case}`: one case as it stands now.
+pub async fn case(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Reply {
+    let (space, case) = path.into_inner();
+    Ok(HttpResponse::Ok().json(state.reads.case(space, case).await?))
+}
+
+#[derive(Deserialize)]
+pub struct PoolQuery {
+    block: Option<u64>,
+}
+
+/// `GET /api/court/{space}/cases/{case}/pool[?block=N]`: the published
+/// pool, or the one an `open-jury` signed now would have to name.
+pub async fn case_pool(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<PoolQuery>,
+) -> Reply {
+    let (space, case) = path.into_inner();
+    match state.reads.case_pool(space, case, query.block).await? {
+        Ok(pool) => Ok(HttpResponse::Ok().json(pool)),
+        Err(refusal) => Err(crate::protocol::rejection::Rejection::Court(refusal).into()),
+    }
+}

@@ -127,6 +127,24 @@ impl CourtMessage {
         })
     }
 
+    /// The kind this message is signed as.
+    pub fn kind(&self) -> Kind {
+        match self {
+            CourtMessage::Settings(_) => Kind::CourtSettings,
+            CourtMessage::Volunteer => Kind::Volunteer,
+            CourtMessage::Withdraw => Kind::Withdraw,
+            CourtMessage::Election { .. } => Kind::Election,
+            CourtMessage::Claim { .. } => Kind::Claim,
+            CourtMessage::Accept { .. } => Kind::AcceptCase,
+            CourtMessage::Answer { .. } => Kind::Answer,
+            CourtMessage::Settle { .. } => Kind::Settle,
+            CourtMessage::OpenJury { .. } => Kind::OpenJury,
+            CourtMessage::Randomness { .. } => Kind::Randomness,
+            CourtMessage::Judgement { .. } => Kind::Judgement,
+            CourtMessage::Ballot { .. } => Kind::Ballot,
+        }
+    }
+
     /// The case a message belongs to (a claim's case is its own id).
     pub fn case(&self) -> Option<&str> {
         match self {

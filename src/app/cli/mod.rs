@@ -190,6 +190,10 @@ pub struct ServeArgs {
     /// image tells its host who read the proposal; without this flag such images become links).
     #[arg(long)]
     pub remote_images: bool,
+    /// Run the server's clock this many seconds ahead of the system's (tests and drills: watch
+    /// the court's deadlines and terms pass). Never in production.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0, allow_hyphen_values = true)]
+    pub clock_offset: i64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -65,6 +65,13 @@ pub(super) fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
             "voting power on these networks is read from their JSON-RPC node"
         );
     }
+    if args.clock_offset != 0 {
+        crate::clock::set_offset(args.clock_offset);
+        tracing::warn!(
+            seconds = args.clock_offset,
+            "the server's clock runs ahead of the system's (--clock-offset)"
+        );
+    }
     let ingestor = Ingestor::new(store, writer, relayer, config.limits.clone())
         .with_chains(crate::chain::Chains::new(config.rpc.clone()));
     let listener =
