@@ -156,7 +156,10 @@ impl Chains {
     /// a case's randomness when its arbitrator committed to that block.
     pub fn block_hash(&self, network: &str, number: u64) -> Result<Option<[u8; 32]>, ChainError> {
         let node = self.node(network)?;
-        let answer = node.call("eth_getBlockByNumber", json!([format!("0x{number:x}"), false]))?;
+        let answer = node.call(
+            "eth_getBlockByNumber",
+            json!([format!("0x{number:x}"), false]),
+        )?;
         match answer {
             Ok(Value::Null) => Ok(None),
             Ok(block) => {

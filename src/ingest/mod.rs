@@ -256,8 +256,7 @@ impl Ingestor {
             return Err(Rejection::ProposalWhitespace);
         }
         // A Snapshot kind under votehub's domain (or the reverse) is `wrong types`.
-        let domain =
-            typed_data::Domain::of(envelope.domain()).ok_or(Rejection::WrongDomain)?;
+        let domain = typed_data::Domain::of(envelope.domain()).ok_or(Rejection::WrongDomain)?;
         let schema =
             typed_data::lookup_in(domain, envelope.types()).ok_or(Rejection::WrongTypes)?;
         if let Some(space) = envelope.message_str("space") {

@@ -170,8 +170,11 @@ pub struct Seating {
 /// The jury's decision.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Ruling {
+    /// Two jurors agree.
+    pub majority: bool,
     /// The decision two jurors share; `None` when no two agree, in which
     /// case the claim is not upheld (the respondent's outcome stands).
+    #[serde(flatten)]
     pub decision: Option<Decision>,
     pub at: i64,
 }
@@ -285,7 +288,9 @@ impl Case {
     fn impasse(&self, now: i64) -> bool {
         match &self.answer {
             Some(answer) => answer.response == Response::Counterclaim,
-            None => self.answer_deadline().is_some_and(|deadline| now >= deadline),
+            None => self
+                .answer_deadline()
+                .is_some_and(|deadline| now >= deadline),
         }
     }
 
@@ -574,6 +579,7 @@ impl Case {
                 .collect();
             agreeing.sort_unstable();
             return Some(Ruling {
+                majority: true,
                 decision: Some((*decision).clone()),
                 at: agreeing[1],
             });
@@ -588,6 +594,7 @@ impl Case {
             .filter_map(|seat| seat.tenures.last().map(|t| t.until))
             .max();
         Some(Ruling {
+            majority: false,
             decision: None,
             at: last_ballot.max(closed_at).unwrap_or(now),
         })
@@ -599,11 +606,8 @@ impl Case {
 /// followed by `/statement/<index>`.
 fn draw_case(case: &str, jury: &Jury, seed: &[u8; 32], at: i64) -> Drawn {
     let panel_reserve = if jury.statements.is_empty() { 0 } else { PANEL };
-    let alternates = (jury.alternates as usize).min(
-        jury.pool
-            .len()
-            .saturating_sub(JURORS + panel_reserve),
-    );
+    let alternates =
+        (jury.alternates as usize).min(jury.pool.len().saturating_sub(JURORS + panel_reserve));
     let order = draw(&jury.pool, seed, case, JURORS + alternates);
     let rest = jury.pool.without(&order);
     let panels = (0..jury.statements.len())
@@ -642,7 +646,11 @@ mod tests {
 
     fn event(n: usize, author: Address, at: i64, message: CourtMessage, facts: Facts) -> Event {
         Event {
-            id: if n == 0 { CASE.into() } else { format!("0xe{n}") },
+            id: if n == 0 {
+                CASE.into()
+            } else {
+                format!("0xe{n}")
+            },
             ipfs: format!("cid{n}"),
             author,
             timestamp: at,
@@ -669,7 +677,13 @@ mod tests {
     }
 
     fn accept(at: i64) -> Event {
-        event(1, a(9), at, CourtMessage::Accept { case: CASE.into() }, Facts::None)
+        event(
+            1,
+            a(9),
+            at,
+            CourtMessage::Accept { case: CASE.into() },
+            Facts::None,
+        )
     }
 
     fn answer(at: i64, response: Response) -> Event {
@@ -741,8 +755,12 @@ mod tests {
 
     /// A case drawn at `drawn` from 12 volunteers, with one statement.
     fn drawn_case(drawn: i64) -> Case {
-        let mut case = Case::replay([claim(), accept(2_000), answer(3_000, Response::Counterclaim)])
-            .unwrap();
+        let mut case = Case::replay([
+            claim(),
+            accept(2_000),
+            answer(3_000, Response::Counterclaim),
+        ])
+        .unwrap();
         case.apply(open_jury(4_000, pool(12), 1)).unwrap();
         case.apply(randomness(drawn)).unwrap();
         case
@@ -750,8 +768,7 @@ mod tests {
 
     #[test]
     fn settled_early_when_the_respondent_accepts() {
-        let case =
-            Case::replay([claim(), accept(2_000), answer(3_000, Response::Settle)]).unwrap();
+        let case = Case::replay([claim(), accept(2_000), answer(3_000, Response::Settle)]).unwrap();
         assert_eq!(case.stage(3_000), Stage::Settled);
         assert_eq!(case.settled.as_ref().unwrap().terms, "refund 500");
         let mut closed = case.clone();
@@ -804,7 +821,10 @@ mod tests {
         let mut party = Case::replay([claim()]).unwrap();
         let mut by_party = accept(2_000);
         by_party.author = a(2);
-        assert_eq!(party.apply(by_party).unwrap_err(), CourtRefusal::PartyArbitrator);
+        assert_eq!(
+            party.apply(by_party).unwrap_err(),
+            CourtRefusal::PartyArbitrator
+        );
     }
 
     #[test]
@@ -836,7 +856,10 @@ mod tests {
         // No answer by the deadline: the arbitrator may open the jury.
         let mut silent = case.clone();
         assert_eq!(
-            silent.clone().apply(open_jury(deadline - 1, pool(9), 1)).unwrap_err(),
+            silent
+                .clone()
+                .apply(open_jury(deadline - 1, pool(9), 1))
+                .unwrap_err(),
             CourtRefusal::NoImpasse
         );
         silent.apply(open_jury(deadline, pool(9), 1)).unwrap();
@@ -845,8 +868,12 @@ mod tests {
 
     #[test]
     fn the_jury_opens_only_on_a_matching_pool_without_the_parties() {
-        let case =
-            Case::replay([claim(), accept(2_000), answer(3_000, Response::Counterclaim)]).unwrap();
+        let case = Case::replay([
+            claim(),
+            accept(2_000),
+            answer(3_000, Response::Counterclaim),
+        ])
+        .unwrap();
         let mut wrong_hash = open_jury(4_000, pool(9), 1);
         if let CourtMessage::OpenJury { pool, .. } = &mut wrong_hash.message {
             pool[0] ^= 1;
@@ -856,7 +883,9 @@ mod tests {
             CourtRefusal::PoolMismatch(_)
         ));
         assert_eq!(
-            case.clone().apply(open_jury(4_000, pool(5), 1)).unwrap_err(),
+            case.clone()
+                .apply(open_jury(4_000, pool(5), 1))
+                .unwrap_err(),
             CourtRefusal::PoolTooSmall { have: 5, need: 6 }
         );
         let with_party = Pool::new((1..10).map(|i| (a(i), U256::one()))).unwrap();
@@ -881,7 +910,11 @@ mod tests {
             .map(Address::from_bytes)
             .collect();
         assert_eq!(drawn.jurors, order[..3]);
-        assert_eq!(drawn.alternates, order[3..], "three alternates, in draw order");
+        assert_eq!(
+            drawn.alternates,
+            order[3..],
+            "three alternates, in draw order"
+        );
         let rest = pool(12).without(&order.iter().map(|a| *a.as_bytes()).collect::<Vec<_>>());
         let panel: Vec<Address> = draw(&rest, &[7; 32], &format!("{CASE}/statement/0"), 3)
             .into_iter()
@@ -924,21 +957,33 @@ mod tests {
     fn two_agreeing_jurors_decide() {
         let mut case = drawn_case(10_000);
         let jurors = case.drawn.as_ref().unwrap().jurors.clone();
-        case.apply(ballot(10, jurors[0], 11_000, Decision::Partial("refund 250".into())))
-            .unwrap();
+        case.apply(ballot(
+            10,
+            jurors[0],
+            11_000,
+            Decision::Partial("refund 250".into()),
+        ))
+        .unwrap();
         assert_eq!(
             case.clone()
                 .apply(ballot(11, jurors[0], 11_500, Decision::Claimant))
                 .unwrap_err(),
             CourtRefusal::AlreadyBallot
         );
-        case.apply(ballot(11, jurors[1], 12_000, Decision::Claimant)).unwrap();
-        assert!(case.ruling(12_000).is_none());
-        case.apply(ballot(12, jurors[2], 13_000, Decision::Partial("refund 250".into())))
+        case.apply(ballot(11, jurors[1], 12_000, Decision::Claimant))
             .unwrap();
+        assert!(case.ruling(12_000).is_none());
+        case.apply(ballot(
+            12,
+            jurors[2],
+            13_000,
+            Decision::Partial("refund 250".into()),
+        ))
+        .unwrap();
         assert_eq!(
             case.ruling(13_000),
             Some(Ruling {
+                majority: true,
                 decision: Some(Decision::Partial("refund 250".into())),
                 at: 13_000
             })
@@ -952,13 +997,21 @@ mod tests {
     fn three_different_answers_leave_the_claim_not_upheld() {
         let mut case = drawn_case(10_000);
         let jurors = case.drawn.as_ref().unwrap().jurors.clone();
-        case.apply(ballot(10, jurors[0], 11_000, Decision::Claimant)).unwrap();
-        case.apply(ballot(11, jurors[1], 12_000, Decision::Respondent)).unwrap();
-        case.apply(ballot(12, jurors[2], 13_000, Decision::Partial("half".into())))
+        case.apply(ballot(10, jurors[0], 11_000, Decision::Claimant))
             .unwrap();
+        case.apply(ballot(11, jurors[1], 12_000, Decision::Respondent))
+            .unwrap();
+        case.apply(ballot(
+            12,
+            jurors[2],
+            13_000,
+            Decision::Partial("half".into()),
+        ))
+        .unwrap();
         assert_eq!(
             case.ruling(13_000),
             Some(Ruling {
+                majority: false,
                 decision: None,
                 at: 13_000
             })
@@ -989,13 +1042,23 @@ mod tests {
         let seating = case.seating(t0 + WEEK).unwrap();
         assert_eq!(seating.seats[1].tenures[1].holder, drawn.alternates[0]);
         assert_eq!(seating.seats[2].tenures[1].holder, drawn.alternates[1]);
-        case.apply(ballot(11, drawn.alternates[1], t0 + WEEK + 5, Decision::Respondent))
-            .unwrap();
+        case.apply(ballot(
+            11,
+            drawn.alternates[1],
+            t0 + WEEK + 5,
+            Decision::Respondent,
+        ))
+        .unwrap();
         // Alternate 0 is absent too: alternate 2 takes seat 1 in week three.
         let seating = case.seating(t0 + 2 * WEEK).unwrap();
         assert_eq!(seating.seats[1].tenures[2].holder, drawn.alternates[2]);
-        case.apply(ballot(12, drawn.alternates[2], t0 + 2 * WEEK + 1, Decision::Claimant))
-            .unwrap();
+        case.apply(ballot(
+            12,
+            drawn.alternates[2],
+            t0 + 2 * WEEK + 1,
+            Decision::Claimant,
+        ))
+        .unwrap();
         assert_eq!(
             case.ruling(t0 + 2 * WEEK + 1).unwrap().decision,
             Some(Decision::Claimant)
@@ -1003,7 +1066,9 @@ mod tests {
         // A seat with no alternate left closes; the case rules on what it has.
         let mut empty = drawn_case(t0);
         let jurors = empty.drawn.as_ref().unwrap().jurors.clone();
-        empty.apply(ballot(10, jurors[0], t0 + 1, Decision::Claimant)).unwrap();
+        empty
+            .apply(ballot(10, jurors[0], t0 + 1, Decision::Claimant))
+            .unwrap();
         // Week 2: alternates 0 and 1; week 3: alternate 2 for seat 1, seat 2
         // closed; then seat 1 closes too.
         assert!(empty.ruling(t0 + 3 * WEEK - 1).is_none());

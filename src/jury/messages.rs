@@ -300,7 +300,9 @@ impl Fields<'_> {
             if text.trim().is_empty() {
                 Err("a statement is empty".into())
             } else if text.chars().count() > SHORT_TEXT {
-                Err(format!("a statement is longer than {SHORT_TEXT} characters"))
+                Err(format!(
+                    "a statement is longer than {SHORT_TEXT} characters"
+                ))
             } else {
                 Ok(())
             }

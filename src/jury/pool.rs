@@ -98,15 +98,23 @@ mod tests {
         ]);
         assert!(volunteers.serving(&address(1), 99).is_none());
         assert!(volunteers.serving(&address(1), 100).is_some());
-        assert!(volunteers.serving(&address(1), 100 + VOLUNTEER_TERM - 1).is_some());
-        assert!(volunteers.serving(&address(1), 100 + VOLUNTEER_TERM).is_none());
+        assert!(volunteers
+            .serving(&address(1), 100 + VOLUNTEER_TERM - 1)
+            .is_some());
+        assert!(volunteers
+            .serving(&address(1), 100 + VOLUNTEER_TERM)
+            .is_none());
         let before = Volunteers::replay([
             Change::Volunteer(address(2), 200),
             Change::Withdraw(address(2), 300),
         ]);
         assert!(before.serving(&address(2), 299).is_some());
         assert!(before.serving(&address(2), 300).is_none());
-        assert_eq!(volunteers.serving(&address(2), 350).unwrap().since, 350, "a new term");
+        assert_eq!(
+            volunteers.serving(&address(2), 350).unwrap().since,
+            350,
+            "a new term"
+        );
         assert_eq!(
             volunteers.serving(&address(3), 600),
             Some(Term {

@@ -107,10 +107,9 @@ mod tests {
 
     /// Real quicknet rounds, as published (fixtures/drand/quicknet-rounds.json).
     fn rounds() -> Vec<(u64, String, String)> {
-        let fixture: serde_json::Value = serde_json::from_str(include_str!(
-            "../../fixtures/drand/quicknet-rounds.json"
-        ))
-        .unwrap();
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../fixtures/drand/quicknet-rounds.json"))
+                .unwrap();
         fixture["rounds"]
             .as_array()
             .unwrap()
@@ -164,7 +163,13 @@ mod tests {
         for text in ["drand-quicknet:30662982", "block:17"] {
             assert_eq!(SeedSource::parse(text).unwrap().to_string(), text);
         }
-        for bad in ["drand-quicknet:0", "block:-1", "block:017", "drand:5", "block:"] {
+        for bad in [
+            "drand-quicknet:0",
+            "block:-1",
+            "block:017",
+            "drand:5",
+            "block:",
+        ] {
             assert!(SeedSource::parse(bad).is_err(), "{bad}");
         }
     }

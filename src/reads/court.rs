@@ -187,11 +187,7 @@ fn case_view(space: &str, case: &Case, now: i64) -> CaseView {
             .map(|event| MessageView {
                 id: event.id.clone(),
                 ipfs: event.ipfs.clone(),
-                kind: event
-                    .message
-                    .kind()
-                    .as_str()
-                    .to_string(),
+                kind: event.message.kind().as_str().to_string(),
                 author: event.author,
                 timestamp: event.timestamp,
                 received: event.received,

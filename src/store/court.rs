@@ -22,8 +22,7 @@ pub struct CourtEventRow {
     pub facts: String,
 }
 
-const COLUMNS: &str =
-    "id, ipfs, space, subject, kind, author, timestamp, received, message, facts";
+const COLUMNS: &str = "id, ipfs, space, subject, kind, author, timestamp, received, message, facts";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<CourtEventRow> {
     Ok(CourtEventRow {
@@ -62,7 +61,11 @@ impl Db<'_> {
     }
 
     /// A subject's messages in receipt order.
-    pub fn court_events(&self, space: &str, subject: &str) -> Result<Vec<CourtEventRow>, StoreError> {
+    pub fn court_events(
+        &self,
+        space: &str,
+        subject: &str,
+    ) -> Result<Vec<CourtEventRow>, StoreError> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM court_events WHERE space = ?1 AND subject = ?2 ORDER BY seq"
         ))?;
@@ -116,7 +119,12 @@ mod tests {
         ] {
             db.put_court_event(&event(id, subject, kind)).unwrap();
         }
-        let case: Vec<String> = db.court_events("s", "c1").unwrap().into_iter().map(|e| e.id).collect();
+        let case: Vec<String> = db
+            .court_events("s", "c1")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         assert_eq!(case, ["c1", "a1"]);
         let claims: Vec<String> = db
             .court_events_of_kind("s", "claim", 10)
@@ -125,7 +133,10 @@ mod tests {
             .map(|e| e.id)
             .collect();
         assert_eq!(claims, ["c2", "c1"]);
-        assert!(db.put_court_event(&event("c1", "c1", "claim")).is_err(), "ids are unique");
+        assert!(
+            db.put_court_event(&event("c1", "c1", "claim")).is_err(),
+            "ids are unique"
+        );
         assert!(db.court_events("other", "c1").unwrap().is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! The real `votehub` binary: help texts, space registration, snapshot
 //! import, signing, the demo, and durability under `kill -9`.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use votehub::protocol::signature::Signer;
 use votehub::protocol::typed_data::Kind;
 use votehub::store::Store;
 
-use super::helpers::{address, key, now, ticket_settings};
+use super::helpers::{address, key, now, ticket_settings, Server};
 
 fn votehub(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_votehub"))
@@ -152,53 +152,6 @@ fn sign_prints_an_envelope_that_verifies() {
     assert!(votehub::protocol::client::message_id(&envelope).is_some());
     let refused = votehub(dir.path(), &["sign", "nope", "--dev-key", "1", "{}"]);
     assert!(!refused.status.success());
-}
-
-/// A `votehub serve` child process on a free port.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(data: &std::path::Path, extra: &[&str]) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_votehub"))
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--listen", &listen, "--rate-limit", "0"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://{listen}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while ureq::get(&url).call().is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server { child, url }
-    }
-
-    fn post(&self, agent: &ureq::Agent, envelope: &Value) -> Option<(u16, Value)> {
-        let mut response = agent.post(&self.url).send(envelope.to_string()).ok()?;
-        let status = response.status().as_u16();
-        let body: Value = serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()?;
-        Some((status, body))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn new_agent() -> ureq::Agent {

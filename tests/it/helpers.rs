@@ -383,3 +383,50 @@ pub fn legacy_vote(proposal: &str, choice: Value, sig: &Value) -> Value {
         }
     })
 }
+
+/// A `votehub serve` child process on a free port.
+pub struct Server {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--listen", &listen, "--rate-limit", "0"])
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://{listen}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while ureq::get(&url).call().is_err() {
+            assert!(std::time::Instant::now() < deadline, "server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Server { child, url }
+    }
+
+    pub fn post(&self, agent: &ureq::Agent, envelope: &Value) -> Option<(u16, Value)> {
+        let mut response = agent.post(&self.url).send(envelope.to_string()).ok()?;
+        let status = response.status().as_u16();
+        let body: Value = serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()?;
+        Some((status, body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -40,3 +40,5 @@ mod hub_clients;
 mod browser;
 // The web app's pages over HTTP: negotiation, CSP, safety, budget.
 mod web;
+// The community court: elections, pool, cases, drand draws, juries.
+mod court;

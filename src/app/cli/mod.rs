@@ -192,7 +192,12 @@ pub struct ServeArgs {
     pub remote_images: bool,
     /// Run the server's clock this many seconds ahead of the system's (tests and drills: watch
     /// the court's deadlines and terms pass). Never in production.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
     pub clock_offset: i64,
 }
 

@@ -268,7 +268,12 @@ fn network(ctx: &Context<'_>, space: &str) -> Result<String, IngestError> {
     Ok(ctx
         .db
         .space(space)?
-        .and_then(|row| row.settings.get("network").and_then(Value::as_str).map(String::from))
+        .and_then(|row| {
+            row.settings
+                .get("network")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
         .unwrap_or_else(|| "1".into()))
 }
 

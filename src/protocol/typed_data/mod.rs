@@ -557,12 +557,22 @@ mod tests {
             assert!(current(kind).is_some(), "{kind:?} has a current schema");
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
-        assert_eq!(COURT_SCHEMAS.len(), Kind::COURT.len(), "one schema per court kind");
+        assert_eq!(
+            COURT_SCHEMAS.len(),
+            Kind::COURT.len(),
+            "one schema per court kind"
+        );
         for schema in COURT_SCHEMAS.values() {
             // A court schema is never one of Snapshot's, so the domain alone
             // decides which table a message is looked up in.
             assert!(lookup(schema.types_value().as_object().unwrap()).is_none());
-            assert_eq!(&schema.fields[..3].iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), &["from", "space", "timestamp"]);
+            assert_eq!(
+                &schema.fields[..3]
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+                &["from", "space", "timestamp"]
+            );
         }
         for (hash, schema) in SCHEMAS.iter() {
             let computed: [u8; 32] = Sha256::digest(schema.types_json().as_bytes()).into();
