@@ -860,3 +860,174 @@ fn verify_checks_contract_wallet_votes_only_with_a_node() {
     assert!(online.ok(), "{}", online.render());
     assert_eq!(online.counted, 1);
 }
+
+/// A court signer that is not a dev key.
+fn court_member(n: usize) -> votehub::protocol::signature::Signer {
+    let secret = ethers_core::utils::keccak256(format!("votehub chain court {n}"));
+    votehub::protocol::signature::Signer::from_hex(&hex0x(&secret)).unwrap()
+}
+
+fn send_as(app: &TestApp, n: usize, kind: Kind, message: Value) -> (u16, Value) {
+    let message = serde_json::from_value(message).unwrap();
+    let envelope = votehub::protocol::client::sign(&court_member(n), kind, message, now()).unwrap();
+    app.post(&envelope)
+}
+
+fn accept_as(app: &TestApp, n: usize, kind: Kind, message: Value) -> String {
+    let (status, reply) = send_as(app, n, kind, message);
+    assert_eq!(status, 200, "{kind:?}: {reply}");
+    reply["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_jury_is_weighed_by_holdings_and_seeded_by_a_future_block() {
+    let anvil = Anvil::start();
+    let owner = address(0);
+    let token = anvil.deploy(&owner, "VotesToken", &[]);
+    let member = |n: usize| court_member(n).address().to_string();
+    // Volunteers 10..=13 hold 100, 50, 0.5 and 30 tokens at the eligibility block.
+    let holdings = [
+        (10, HUNDRED),
+        (11, HUNDRED / 2),
+        (12, HUNDRED / 200),
+        (13, HUNDRED * 3 / 10),
+    ];
+    for (n, amount) in holdings {
+        anvil.transact(
+            &owner,
+            &token,
+            "mint(address,uint256)",
+            &[token_address(&member(n)), Token::Uint(U256::from(amount))],
+        );
+    }
+    let block = anvil.block_number();
+    let app = spawn_app_with_chains(0, Limits::default(), anvil.chains());
+    chain_space(
+        &app,
+        json!([{"name": "erc20-balance-of", "params": {"address": token, "decimals": 18}}]),
+    );
+    app.accept(
+        0,
+        Kind::CourtSettings,
+        json!({"space": SPACE, "settings": r#"{"weighting":"holdings","minimum":1}"#}),
+    );
+    // Member 20 is elected arbitrator by holder 10.
+    let mut election = proposal_message(SPACE, "single-choice", &[member(20), member(21)]);
+    election["snapshot"] = json!(block);
+    election["end"] = json!(now() + 2);
+    let proposal = app.accept(0, Kind::Proposal, election);
+    app.accept(
+        0,
+        Kind::Election,
+        json!({"space": SPACE, "proposal": proposal, "role": "arbitrator", "seats": 1, "term": 182 * 86_400}),
+    );
+    accept_as(
+        &app,
+        10,
+        Kind::Vote,
+        json!({"space": SPACE, "proposal": proposal, "choice": 1}),
+    );
+    for (n, _) in holdings {
+        accept_as(&app, n, Kind::Volunteer, json!({"space": SPACE}));
+    }
+    let case = accept_as(
+        &app,
+        30,
+        Kind::Claim,
+        json!({"space": SPACE, "respondent": member(31), "outcome": "Pay the invoice",
+            "grounds": "Delivered", "evidence": [], "statement": ""}),
+    );
+    std::thread::sleep(Duration::from_millis(3_100));
+    accept_as(
+        &app,
+        20,
+        Kind::AcceptCase,
+        json!({"space": SPACE, "case": case}),
+    );
+    accept_as(
+        &app,
+        31,
+        Kind::Answer,
+        json!({"space": SPACE, "case": case, "response": "counterclaim",
+            "counterclaim": "Not delivered", "evidence": [], "statement": ""}),
+    );
+    // Weights are whole tokens at the block; 12 holds less than the minimum.
+    let (status, pool) = app.get(&format!(
+        "/api/court/{SPACE}/cases/{case}/pool?block={block}"
+    ));
+    assert_eq!(status, 200, "{pool}");
+    let mut lines: Vec<(String, &str)> =
+        vec![(member(10), "100"), (member(11), "50"), (member(13), "30")]
+            .into_iter()
+            .map(|(a, w)| (a.to_lowercase(), w))
+            .collect();
+    lines.sort();
+    let csv: String = std::iter::once("address,weight\n".to_string())
+        .chain(lines.iter().map(|(a, w)| format!("{a},{w}\n")))
+        .collect();
+    assert_eq!(pool["csv"], csv);
+    let open = |seed: String| {
+        json!({"space": SPACE, "case": case, "statements": [], "block": block,
+            "pool": pool["hash"], "seed": seed})
+    };
+    let latest = anvil.block_number();
+    let (status, reply) = send_as(&app, 20, Kind::OpenJury, open(format!("block:{latest}")));
+    assert_eq!(status, 400);
+    assert_eq!(
+        reply["error_description"],
+        format!("the randomness source must not exist yet: block {latest} of network {NETWORK} already exists")
+    );
+    let future = latest + 3;
+    accept_as(&app, 20, Kind::OpenJury, open(format!("block:{future}")));
+    let randomness = |value: &str| json!({"space": SPACE, "case": case, "value": value});
+    let zero = format!("0x{}", "00".repeat(32));
+    let (_, reply) = send_as(&app, 30, Kind::Randomness, randomness(&zero));
+    assert_eq!(
+        reply["error_description"],
+        format!(
+            "randomness not available yet: block {future} of network {NETWORK} does not exist yet"
+        )
+    );
+    for _ in 0..3 {
+        anvil.rpc("evm_mine", json!([]));
+    }
+    let hash = anvil.rpc(
+        "eth_getBlockByNumber",
+        json!([format!("{future:#x}"), false]),
+    )["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, reply) = send_as(&app, 30, Kind::Randomness, randomness(&zero));
+    assert_eq!(
+        reply["error_description"],
+        format!("wrong randomness: block {future} has hash {hash}")
+    );
+    accept_as(&app, 30, Kind::Randomness, randomness(&hash));
+    let (_, view) = app.get(&format!("/api/court/{SPACE}/cases/{case}"));
+    assert_eq!(view["stage"], "voting");
+    assert_eq!(view["draw"]["seed"], hash);
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(&hash[2..], &mut seed).unwrap();
+    let expected: Vec<String> = votehub::jury::draw::draw(
+        &votehub::jury::draw::Pool::from_csv(&csv).unwrap(),
+        &seed,
+        &case,
+        3,
+    )
+    .iter()
+    .map(votehub::jury::draw::hex_address)
+    .collect();
+    let jurors: Vec<String> = view["draw"]["jurors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_lowercase())
+        .collect();
+    assert_eq!(jurors, expected);
+    assert_eq!(
+        view["draw"]["alternates"],
+        json!([]),
+        "no one left for alternates"
+    );
+}
