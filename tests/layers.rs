@@ -14,7 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("protocol", 0),
     ("tally", 0),
     ("ipld", 1),
-    // The jury draw: pure, on protocol's addresses.
+    // The community court, pure: messages, cases, the draw, drand.
     ("jury", 1),
     ("format", 2),
     ("power::inputs", 3),
@@ -32,6 +32,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("results", 7),
     ("pinning", 7),
     ("integrity", 7),
+    // The court over the store: cases, pools, roles.
+    ("court", 7),
     ("ingest", 8),
     ("audit", 9),
     ("reads", 10),

@@ -72,6 +72,11 @@ impl Closer {
                 Ok(closed) => tracing::info!(closed, "audit bundles pinned"),
                 Err(err) => tracing::warn!(%err, "cannot build an audit bundle"),
             }
+            match self.close_cases().await {
+                Ok(0) => {}
+                Ok(closed) => tracing::info!(closed, "case bundles pinned"),
+                Err(err) => tracing::warn!(%err, "cannot build a case bundle"),
+            }
             tokio::time::sleep(self.schedule.tick).await;
         }
     }
@@ -150,6 +155,44 @@ impl Closer {
             }))
             .await?;
         Ok(Some(root))
+    }
+
+    /// Builds and stores the bundle of every case closed by now; returns
+    /// how many were built.
+    pub async fn close_cases(&self) -> Result<usize, AuditError> {
+        let now = unix_now();
+        let this = self.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            let reader = this.store.reader()?;
+            let snapshot = reader.snapshot()?;
+            let db = Db::new(&snapshot);
+            let mut built = Vec::new();
+            for (space, case) in db.cases_without_bundle()? {
+                if let Some(bundle) =
+                    crate::audit::case::build(&db, &this.relayer, &space, &case, now)?
+                {
+                    built.push((space, case, bundle));
+                }
+            }
+            Ok::<_, AuditError>(built)
+        })
+        .await
+        .map_err(|err| AuditError::Task(err.to_string()))??;
+        let count = built.len();
+        if count > 0 {
+            self.writer
+                .submit(Box::new(move |db| {
+                    for (space, case, bundle) in &built {
+                        for (cid, bytes) in &bundle.blocks {
+                            db.put_block(cid, bytes)?;
+                        }
+                        db.set_case_bundle(space, case, &bundle.root, now)?;
+                    }
+                    Ok(())
+                }))
+                .await?;
+        }
+        Ok(count)
     }
 
     fn read<T>(

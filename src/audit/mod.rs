@@ -4,6 +4,7 @@
 //! bundles as proposals close. The offline checker is `crate::verify`.
 
 pub mod bundle;
+pub mod case;
 pub mod closer;
 
 use crate::results::ResultsError;

@@ -7,4 +7,5 @@
 //! bytewise, no whitespace, links `{"/": CID}`.
 
 pub mod bundle;
+pub mod case;
 pub mod log;

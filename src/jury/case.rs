@@ -179,6 +179,18 @@ pub struct Ruling {
     pub at: i64,
 }
 
+/// What a closed case came to, evaluated at its closing time: what a case
+/// bundle records and a verifier re-derives.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub stage: Stage,
+    pub closed: i64,
+    pub settled: Option<Settlement>,
+    pub draw: Option<Drawn>,
+    pub seating: Option<Seating>,
+    pub ruling: Option<Ruling>,
+}
+
 /// A case and everything that happened in it.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -302,9 +314,25 @@ impl Case {
             .or_else(|| self.ruling(now).map(|ruling| ruling.at))
     }
 
+    /// The outcome once closed by `now`, evaluated at the closing time.
+    pub fn outcome(&self, now: i64) -> Option<Outcome> {
+        let closed = self.closed(now)?;
+        Some(Outcome {
+            stage: self.stage(closed),
+            closed,
+            settled: self.settled.clone(),
+            draw: self.drawn.clone(),
+            seating: self.seating(closed),
+            ruling: self.ruling(closed),
+        })
+    }
+
     /// Checks `event` against the case at its receipt time and records it.
     pub fn apply(&mut self, event: Event) -> Result<(), CourtRefusal> {
         let at = event.received;
+        if event.message.case() != Some(self.id.as_str()) {
+            return Err(CourtRefusal::UnknownCase);
+        }
         if self.closed(at).is_some() {
             return Err(CourtRefusal::CaseClosed);
         }

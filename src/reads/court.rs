@@ -92,6 +92,9 @@ pub struct CaseView {
     pub ballots: Vec<Ballot>,
     pub ruling: Option<Ruling>,
     pub closed: Option<i64>,
+    /// The case bundle's root CID once the case closed and it was built
+    /// (`votehub verify <cid>` re-derives the case from it).
+    pub audit_cid: Option<String>,
     /// Every message of the case in receipt order.
     pub messages: Vec<MessageView>,
 }
@@ -140,7 +143,7 @@ pub struct PoolView {
     pub csv: String,
 }
 
-fn case_view(space: &str, case: &Case, now: i64) -> CaseView {
+fn case_view(space: &str, case: &Case, now: i64, audit_cid: Option<String>) -> CaseView {
     CaseView {
         format: CASE_FORMAT,
         id: case.id.clone(),
@@ -181,6 +184,7 @@ fn case_view(space: &str, case: &Case, now: i64) -> CaseView {
         ballots: case.ballots.clone(),
         ruling: case.ruling(now),
         closed: case.closed(now),
+        audit_cid,
         messages: case
             .events
             .iter()
@@ -250,7 +254,8 @@ impl Reads {
         self.run(move |db| {
             let case =
                 court::case(db, &space, &id.to_lowercase())?.ok_or(ReadError::NotFound("case"))?;
-            Ok(case_view(&space, &case, now))
+            let audit_cid = db.case_bundle(&case.id)?;
+            Ok(case_view(&space, &case, now, audit_cid))
         })
         .await
     }

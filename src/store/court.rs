@@ -1,6 +1,6 @@
 //! The court's messages (`court_events`), grouped by subject.
 
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Db, StoreError};
 
@@ -86,6 +86,41 @@ impl Db<'_> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = statement.query_map(params![space, kind, limit], row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl Db<'_> {
+    /// Cases (space, claim id) whose bundle is not built yet, oldest first.
+    pub fn cases_without_bundle(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT space, id FROM court_events WHERE kind = 'claim'
+             AND id NOT IN (SELECT case_id FROM court_bundles) ORDER BY seq",
+        )?;
+        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) fn set_case_bundle(
+        &self,
+        space: &str,
+        case: &str,
+        root: &str,
+        built: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO court_bundles (case_id, space, root, built) VALUES (?1, ?2, ?3, ?4)",
+            params![case, space, root, built],
+        )?;
+        Ok(())
+    }
+
+    /// A case's bundle root, once built.
+    pub fn case_bundle(&self, case: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT root FROM court_bundles WHERE case_id = ?1")?
+            .query_row([case], |r| r.get(0))
+            .optional()?)
     }
 }
 

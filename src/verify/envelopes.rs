@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::blocks::fetch;
 use super::{AliasLink, Options, Report};
 use crate::chain::Chains;
-use crate::format::bundle::{statement, Body, FrozenProposal, Root};
+use crate::format::bundle::{Body, FrozenProposal};
 use crate::ipld::source::BlockSource;
 use crate::ipld::Link;
 use crate::protocol::envelope::Envelope;
@@ -17,15 +17,16 @@ use crate::protocol::settings as protocol_settings;
 use crate::protocol::signature::{self, Address};
 use crate::protocol::typed_data::{self, Kind, Schema};
 
+/// The root's relayer signature of `statement`, against the relayer it
+/// claims (`report.relayer`) and the one the caller pinned.
 pub(super) fn check_relayer(
-    root: &Root,
-    proposal: &str,
-    body_cid: &str,
+    signature_hex: &str,
+    statement: &str,
     options: &Options,
     report: &mut Report,
 ) {
     let claimed = Address::parse_any(&report.relayer).ok();
-    let signer = signature::personal_signer(&statement(proposal, body_cid), &root.signature).ok();
+    let signer = signature::personal_signer(statement, signature_hex).ok();
     match (signer, claimed) {
         (Some(signer), Some(claimed)) if signer == claimed => {
             report.signatures += 1;
@@ -60,7 +61,8 @@ pub(super) fn check_envelope(
     let bytes = fetch(source, cid, what)?;
     let (envelope, hash) =
         Envelope::parse_pinned(&bytes).map_err(|err| format!("{what} ({cid}): {err}"))?;
-    let schema = typed_data::lookup(envelope.types())
+    let schema = typed_data::Domain::of(envelope.domain())
+        .and_then(|domain| typed_data::lookup_in(domain, envelope.types()))
         .ok_or_else(|| format!("{what} ({cid}): unknown message types"))?;
     let digest = typed_data::digest(schema, envelope.domain(), envelope.message())
         .map_err(|err| format!("{what} ({cid}): {err}"))?;

@@ -8,6 +8,7 @@
 //! the votes re-tallied. Problems name the vote, voter or block.
 
 mod blocks;
+mod case;
 mod envelopes;
 mod log;
 mod parallel;
@@ -114,6 +115,13 @@ fn run(
     options: &Options,
     report: &mut Report,
 ) -> Result<(), String> {
+    let block: Value = fetch_typed(source, root_cid, "bundle root")?;
+    if block.get("format").and_then(Value::as_str) == Some(crate::format::case::ROOT_FORMAT) {
+        report.blocks += 1;
+        let root = serde_json::from_value(block)
+            .map_err(|err| format!("case bundle root {root_cid} cannot be read: {err}"))?;
+        return case::run(source, root, options, report);
+    }
     let root: Root = fetch_format(
         source,
         root_cid,
@@ -126,7 +134,12 @@ fn run(
     let proposal_id = root.proposal.clone();
     report.proposal = proposal_id.clone();
     report.relayer = root.relayer.clone();
-    envelopes::check_relayer(&root, &proposal_id, &body_cid, options, report);
+    envelopes::check_relayer(
+        &root.signature,
+        &crate::format::bundle::statement(&proposal_id, &body_cid),
+        options,
+        report,
+    );
 
     let body: Body = fetch_format(
         source,

@@ -7,6 +7,10 @@ use serde_json::Value;
 pub struct Report {
     pub root: String,
     pub proposal: String,
+    /// A case bundle's case id (then `proposal` stays empty).
+    pub case: Option<String>,
+    /// Case messages replayed.
+    pub case_messages: usize,
     pub relayer: String,
     /// Whether the caller named the relayer that must have signed
     /// (otherwise the bundle is only shown consistent with itself).
@@ -39,14 +43,29 @@ impl Report {
         use std::fmt::Write;
         let mut out = String::new();
         let _ = writeln!(out, "bundle   {}", self.root);
-        let _ = writeln!(out, "proposal {}", self.proposal);
-        let _ = writeln!(out, "relayer  {}", self.relayer);
-        let _ = writeln!(
+        match &self.case {
+            Some(case) => {
+                let _ = writeln!(out, "case     {case}");
+                let _ = writeln!(out, "relayer  {}", self.relayer);
+                let _ = writeln!(
+                    out,
+                    "checked  {} blocks, {} signatures, {} case messages replayed under the court's rules",
+                    self.blocks, self.signatures, self.case_messages
+                );
+            }
+            None => {
+                let _ = writeln!(out, "proposal {}", self.proposal);
+                let _ = writeln!(out, "relayer  {}", self.relayer);
+            }
+        }
+        if self.case.is_none() {
+            let _ = writeln!(
             out,
             "checked  {} blocks, {} signatures, {} votes ({} counted, {} superseded), {} voting-power inputs ({} against imported snapshots, {} against the chain)",
             self.blocks, self.signatures, self.votes, self.counted, self.superseded,
             self.inputs, self.inputs_from_snapshots, self.inputs_from_chain
         );
+        }
         if self.log_messages > 0 {
             let _ = writeln!(
                 out,

@@ -71,12 +71,27 @@ impl Court {
         }
     }
 
-    /// Kills the server (SIGKILL) and starts it again with its clock at `time`.
+    /// Kills the server (SIGKILL) and starts it again with its clock at
+    /// `time`; its closer looks for closed proposals and cases every 100 ms.
     fn at(&mut self, time: i64) {
         self.server = None;
         self.offset = time - now();
         let offset = self.offset.to_string();
-        self.server = Some(Server::start(self.dir.path(), &["--clock-offset", &offset]));
+        let config = self.dir.path().join("fast-closer.toml");
+        std::fs::write(&config, "[audit]\ntick_ms = 100\n").unwrap();
+        self.server = Some(Server::start(
+            self.dir.path(),
+            &[
+                "--clock-offset",
+                &offset,
+                "--config",
+                config.to_str().unwrap(),
+            ],
+        ));
+    }
+
+    fn url(&self) -> &str {
+        &self.server.as_ref().unwrap().url
     }
 
     fn now(&self) -> i64 {
@@ -520,6 +535,17 @@ fn a_full_case_from_election_to_ruling() {
     let first = &case["messages"][0];
     let block = court.get(&format!("/api/messages/{}", first["id"].as_str().unwrap()));
     assert_eq!(block["ipfs"], first["ipfs"]);
+    // The closed case gets its bundle, which re-derives from its CID alone.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let root = loop {
+        if let Some(root) = court.case(&jury_case)["audit_cid"].as_str() {
+            break root.to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "no case bundle");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    check_case_bundle(&court, &root, &jury_case);
+    assert!(court.case(&settled_case)["audit_cid"].is_string());
 
     // Past the term, the arbitrator's role has lapsed by itself.
     court.at(start + 120 + term + 10);
@@ -537,4 +563,147 @@ fn a_full_case_from_election_to_ruling() {
     let cases = court.get(&format!("/api/court/{SPACE}"))["cases"].clone();
     assert_eq!(cases[0]["id"], next);
     assert_eq!(cases.as_array().unwrap().len(), 4);
+}
+
+/// The bundle verifies (signatures, rules, pool, drand, draw, seats,
+/// ruling, the arbitrator's election and its own bundle); every kind of
+/// tampering, re-signed with the relayer's own key, is named.
+fn check_case_bundle(court: &Court, root: &str, case: &str) {
+    use votehub::ipld::{dag_json_block, link, link_target};
+    use votehub::verify::{verify, Options};
+    let relayer = votehub::app::relayer_key::load_or_create(court.dir.path()).unwrap();
+    let options = Options {
+        relayer: Some(relayer.address()),
+        threads: 2,
+        ..Options::default()
+    };
+    let blocks = votehub::ipfs::car_from_gateway(court.url(), root).unwrap();
+    let report = verify(&blocks, root, &options);
+    assert!(report.ok(), "{}", report.render());
+    assert_eq!(report.case.as_deref(), Some(case));
+    assert_eq!(report.case_messages, 11);
+    assert!(
+        report.signatures >= 11 + 1 + 3,
+        "the election and its votes too"
+    );
+    assert!(
+        report.render().contains("OK: the outcome re-derives"),
+        "{}",
+        report.render()
+    );
+    // The real CLI, from the server as a gateway.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args(["verify", root, "--gateway", court.url(), "--relayer"])
+        .arg(relayer.address().to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(&format!("case     {case}")), "{text}");
+
+    let read = |blocks: &votehub::ipld::source::Blocks, cid: &str| -> Value {
+        use votehub::ipld::source::BlockSource;
+        serde_json::from_slice(&blocks.get(&cid::Cid::try_from(cid).unwrap()).unwrap()).unwrap()
+    };
+    let root_block = read(&blocks, root);
+    let body_cid = link_target(&root_block["bundle"]).unwrap().to_string();
+    let forged = |edit: &dyn Fn(&mut votehub::ipld::source::Blocks, &mut Value)| {
+        let mut blocks = blocks.clone();
+        let mut body = read(&blocks, &body_cid);
+        edit(&mut blocks, &mut body);
+        let (cid, bytes) = dag_json_block(&body);
+        blocks.insert(cid::Cid::try_from(cid.as_str()).unwrap(), bytes);
+        let new_root = json!({
+            "format": root_block["format"], "bundle": link(&cid), "case": case,
+            "space": SPACE, "relayer": relayer.address().to_string(),
+            "signature": relayer.personal_sign(&votehub::format::case::statement(case, &cid)),
+        });
+        let (root, bytes) = dag_json_block(&new_root);
+        blocks.insert(cid::Cid::try_from(root.as_str()).unwrap(), bytes);
+        verify(&blocks, &root, &options)
+    };
+    let caught = |report: votehub::verify::Report, needle: &str| {
+        assert!(
+            !report.ok(),
+            "tampering went unnoticed:\n{}",
+            report.render()
+        );
+        assert!(
+            report.problems.iter().any(|p| p.contains(needle)),
+            "expected {needle:?}:\n{}",
+            report.render()
+        );
+    };
+    // The pool: one more volunteer in the published CSV.
+    caught(
+        forged(&|blocks, body| {
+            let pool = link_target(&body["jury"]["pool"]).unwrap().to_string();
+            let mut csv = String::from_utf8(
+                votehub::ipld::source::BlockSource::get(
+                    blocks,
+                    &cid::Cid::try_from(pool.as_str()).unwrap(),
+                )
+                .unwrap()
+                .to_vec(),
+            )
+            .unwrap();
+            csv.push_str("0x00000000000000000000000000000000000000ff,1\n");
+            let cid = votehub::ipld::raw_cid(csv.as_bytes());
+            blocks.insert(cid::Cid::try_from(cid.as_str()).unwrap(), csv.into_bytes());
+            body["jury"]["pool"] = link(&cid);
+        }),
+        "breaks the case's rules: pool does not match",
+    );
+    // A ballot: the decision changed under the juror's signature.
+    caught(
+        forged(&|blocks, body| {
+            let last = body["messages"].as_array().unwrap().len() - 1;
+            let cid = link_target(&body["messages"][last]["envelope"])
+                .unwrap()
+                .to_string();
+            let mut envelope = read(blocks, &cid);
+            envelope["data"]["message"]["decision"] = json!("respondent");
+            let bytes = envelope.to_string().into_bytes();
+            let cid = votehub::ipld::raw_cid(&bytes);
+            blocks.insert(cid::Cid::try_from(cid.as_str()).unwrap(), bytes);
+            body["messages"][last]["envelope"] = link(&cid);
+        }),
+        "its EIP-712 digest is",
+    );
+    // The seed (and so the draw) claimed by the bundle.
+    caught(
+        forged(&|_, body| {
+            body["outcome"]["draw"]["seed"] = json!(format!("0x{}", "11".repeat(32)));
+        }),
+        "the case's draw does not re-derive",
+    );
+    caught(
+        forged(&|_, body| {
+            let jurors = body["outcome"]["draw"]["jurors"].as_array_mut().unwrap();
+            jurors.swap(0, 1);
+        }),
+        "the case's draw does not re-derive",
+    );
+    // The order: the answer before the acceptance.
+    caught(
+        forged(&|_, body| {
+            body["messages"].as_array_mut().unwrap().swap(1, 2);
+        }),
+        "breaks the case's rules: case not accepted yet",
+    );
+    // A receipt time moved past the jurors' deadline.
+    caught(
+        forged(&|_, body| {
+            let last = body["messages"].as_array().unwrap().len() - 1;
+            body["messages"][last]["received"] = json!(i64::MAX / 4);
+        }),
+        "breaks the case's rules",
+    );
+    // The ruling claimed.
+    caught(
+        forged(&|_, body| {
+            body["outcome"]["ruling"]["decision"] = json!("respondent");
+        }),
+        "the case's ruling does not re-derive",
+    );
 }

@@ -20,3 +20,11 @@ CREATE TABLE court_events (
 CREATE INDEX court_events_by_subject ON court_events(space, subject, seq);
 -- Cases of a space and of a party, newest first.
 CREATE INDEX court_events_by_kind ON court_events(space, kind, seq);
+
+-- A closed case's audit bundle (format/case.rs), once built and stored.
+CREATE TABLE court_bundles (
+  case_id TEXT PRIMARY KEY,
+  space   TEXT NOT NULL,
+  root    TEXT NOT NULL,
+  built   INTEGER NOT NULL
+) WITHOUT ROWID;
