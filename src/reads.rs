@@ -4,7 +4,7 @@
 
 mod court;
 
-pub use court::{CaseView, CourtView, PoolView};
+pub use court::{case_reply, CaseView, CourtView, PoolView};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

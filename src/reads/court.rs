@@ -200,6 +200,20 @@ fn case_view(space: &str, case: &Case, now: i64, audit_cid: Option<String>) -> C
     }
 }
 
+/// One case as it stands at `now`, from a read snapshot (also `votehub jury case`).
+pub fn case_reply(
+    db: &crate::store::Db<'_>,
+    space: &str,
+    id: &str,
+    now: i64,
+) -> Result<Option<CaseView>, ReadError> {
+    let Some(case) = court::case(db, space, &id.to_lowercase())? else {
+        return Ok(None);
+    };
+    let audit_cid = db.case_bundle(&case.id)?;
+    Ok(Some(case_view(space, &case, now, audit_cid)))
+}
+
 impl Reads {
     pub async fn court(&self, space: String) -> Result<CourtView, ReadError> {
         let now = unix_now();
@@ -251,13 +265,8 @@ impl Reads {
 
     pub async fn case(&self, space: String, id: String) -> Result<CaseView, ReadError> {
         let now = unix_now();
-        self.run(move |db| {
-            let case =
-                court::case(db, &space, &id.to_lowercase())?.ok_or(ReadError::NotFound("case"))?;
-            let audit_cid = db.case_bundle(&case.id)?;
-            Ok(case_view(&space, &case, now, audit_cid))
-        })
-        .await
+        self.run(move |db| case_reply(db, &space, &id, now)?.ok_or(ReadError::NotFound("case")))
+            .await
     }
 
     /// The published pool of an opened jury, or the pool eligible now with

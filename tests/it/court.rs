@@ -219,9 +219,28 @@ fn a_full_case_from_election_to_ruling() {
             json!({"space": SPACE, "proposal": proposal, "choice": choice}),
         );
     }
-    for volunteer in 5..=16 {
+    for volunteer in 5..=15 {
         court.accept(volunteer, Kind::Volunteer, json!({"space": SPACE}));
     }
+    // `votehub sign` signs the court's kinds under votehub's domain.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .args(["sign", "volunteer", "--key", &member(16).secret_hex()])
+        .arg(json!({"space": SPACE, "timestamp": court.now()}).to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let envelope: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        envelope["data"]["domain"],
+        json!({"name": "votehub", "version": "1"})
+    );
+    let (status, reply) = court
+        .server
+        .as_ref()
+        .unwrap()
+        .post(&court.agent, &envelope)
+        .unwrap();
+    assert_eq!(status, 200, "{reply}");
     court.accept(16, Kind::Withdraw, json!({"space": SPACE}));
     court.refused(
         16,
@@ -545,6 +564,21 @@ fn a_full_case_from_election_to_ruling() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     check_case_bundle(&court, &root, &jury_case);
+    // `votehub jury case` shows it from the store.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
+        .arg("--data")
+        .arg(court.dir.path())
+        .args(["jury", "case", "--space", SPACE, &jury_case])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text.contains("stage      ruled"), "{text}");
+    assert!(text.contains(&format!("bundle     {root}")), "{text}");
+    assert!(
+        text.contains(r#"ruling     {"majority":true,"decision":"claimant""#),
+        "{text}"
+    );
     assert!(court.case(&settled_case)["audit_cid"].is_string());
 
     // Past the term, the arbitrator's role has lapsed by itself.

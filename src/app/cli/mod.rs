@@ -155,6 +155,20 @@ pub enum JuryCommand {
         #[arg(long)]
         seats: usize,
     },
+    /// Show a case from the store: its stage, parties, arbitrator, deadlines, jury, ballots,
+    /// ruling and bundle. Works whether or not the server runs.
+    #[command(after_help = "Example:\n  votehub jury case --space btrst-demo.eth 0x9e9a…3886")]
+    Case {
+        /// The case's space.
+        #[arg(long)]
+        space: String,
+        /// The case id (its claim's message id).
+        #[arg(value_name = "CASE ID")]
+        case_id: String,
+        /// Print the case as the HTTP API gives it (`votehub-case/1` JSON).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -293,7 +307,7 @@ pub enum SnapshotCommand {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Message kind: vote, vote-array, vote-string, proposal, settings, alias, follow, …
+    /// Message kind: Snapshot's (vote, vote-array, vote-string, proposal, settings, alias, follow, …) or the court's, signed under votehub's own domain (volunteer, claim, accept-case, answer, settle, open-jury, randomness, judgement, ballot, election, court-settings, withdraw; docs/court-messages.md)
     pub kind: String,
     /// The message fields as JSON (`-` for standard input).
     pub message: String,
@@ -338,6 +352,11 @@ pub fn run(cli: Cli) -> ExitCode {
             case_id,
             seats,
         }) => jury::draw(&pool, &seed, &case_id, seats),
+        Command::Jury(JuryCommand::Case {
+            space,
+            case_id,
+            json,
+        }) => jury::show_case(data, &space, &case_id, json),
         Command::RotateRelayer => data::rotate_relayer(data),
     };
     outcome.unwrap_or_else(|err| {
