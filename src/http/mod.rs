@@ -164,6 +164,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/s/{space}", web::get().to(pages::space))
         .route("/s/{space}/new", web::get().to(pages::new_proposal))
         .route("/s/{space}/settings", web::get().to(pages::settings))
+        .route("/s/{space}/court", web::get().to(pages::court))
+        .route("/s/{space}/case/{id}", web::get().to(pages::case))
         .route("/s/{space}/proposal/{id}", web::get().to(pages::proposal))
         .route("/s/{space}/proposal/{id}/live", web::get().to(pages::live))
         .route("/u/{address}", web::get().to(pages::profile))

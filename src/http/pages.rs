@@ -88,6 +88,15 @@ pub async fn settings(state: web::Data<AppState>, space: web::Path<String>) -> H
     html(&state, state.pages.settings(&space).await)
 }
 
+pub async fn court(state: web::Data<AppState>, space: web::Path<String>) -> HttpResponse {
+    html(&state, state.pages.court(&space).await)
+}
+
+pub async fn case(state: web::Data<AppState>, path: web::Path<(String, String)>) -> HttpResponse {
+    let (space, id) = path.into_inner();
+    html(&state, state.pages.case(&space, &id).await)
+}
+
 pub async fn profile(state: web::Data<AppState>, address: web::Path<String>) -> HttpResponse {
     html(&state, state.pages.profile(&address).await)
 }

@@ -15,6 +15,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("propose.js", JS, include_bytes!("assets/propose.js")),
     ("settings.js", JS, include_bytes!("assets/settings.js")),
     ("audit.js", JS, include_bytes!("assets/audit.js")),
+    ("court.js", JS, include_bytes!("assets/court.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -156,6 +156,39 @@ impl Pages {
         .await
     }
 
+    /// `/s/{space}/court`: roles, elections, the juror pool and the cases.
+    pub async fn court(&self, space: &str) -> Page {
+        self.page(async {
+            let view = match self.reads.court(space.to_string()).await {
+                Err(ReadError::NotFound(_)) => return Err(WebError::NotFound("space")),
+                other => other?,
+            };
+            Ok(views::court::court(&view))
+        })
+        .await
+    }
+
+    /// `/s/{space}/case/{id}`: a case's timeline, jury and tasks.
+    pub async fn case(&self, space: &str, id: &str) -> Page {
+        self.page(async {
+            let view = match self.reads.case(space.to_string(), id.to_string()).await {
+                Err(ReadError::NotFound(_)) => return Err(WebError::NotFound("case")),
+                other => other?,
+            };
+            let court = self.reads.court(space.to_string()).await?;
+            let arbitrators: Vec<_> = court
+                .roles
+                .iter()
+                .filter(|role| {
+                    role.active && role.holding.role == crate::jury::settings::ARBITRATOR
+                })
+                .map(|role| role.holding.holder)
+                .collect();
+            Ok(views::court::case(&view, &arbitrators))
+        })
+        .await
+    }
+
     /// A proposal body's preview, rendered as the proposal page will.
     pub fn preview(&self, body: &str) -> String {
         markdown::render(body, self.remote_images)

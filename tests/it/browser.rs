@@ -16,7 +16,7 @@ use headless_chrome::protocol::cdp::{Emulation, Page};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::{json, Value};
 use votehub::protocol::signature::Address;
-use votehub::protocol::typed_data::Kind;
+use votehub::protocol::typed_data::{Domain, Kind};
 
 use crate::helpers::{address, key, now, proposal_message, spawn_app, TestApp};
 
@@ -120,6 +120,8 @@ fn tab(browser: &Browser, signer: usize) -> Arc<Tab> {
 }
 
 fn open(tab: &Tab, url: &str) {
+    // Only the foreground tab is painted and gets input events.
+    tab.activate().unwrap();
     tab.navigate_to(url)
         .unwrap()
         .wait_until_navigated()
@@ -202,10 +204,16 @@ fn sign_next(tab: &Tab, signer: usize) -> Value {
     let request: Value = serde_json::from_str(request.as_str().unwrap()).unwrap();
     assert_eq!(request["params"][0], json!(address(signer).to_lowercase()));
     let typed: Value = serde_json::from_str(request["params"][1].as_str().unwrap()).unwrap();
-    assert_eq!(
-        typed["domain"],
+    // The court's kinds go under votehub's domain, with types byte-identical
+    // to the server's schema (looked up by their hash, as ingest does).
+    let types = typed["types"].as_object().unwrap();
+    let court = votehub::protocol::typed_data::lookup_in(Domain::Votehub, types).is_some();
+    let domain = if court {
+        json!({"name": "votehub", "version": "1"})
+    } else {
         json!({"name": "snapshot", "version": "0.1.4"})
-    );
+    };
+    assert_eq!(typed["domain"], domain, "{typed}");
     let digest = votehub::protocol::typed_data::digest_any(&typed).unwrap();
     let sig = format!("0x{}", hex::encode(key(signer).sign_prehash(&digest)));
     eval(
@@ -809,4 +817,158 @@ fn a_proposal_is_created_and_the_space_edited_from_the_browser() {
     open(&tab, &format!("{}/u/{}", app.url, address(0)));
     assert!(text(&tab, "#proposals-heading").contains("(2)"));
     screenshots(&tab, "profile");
+}
+
+/// The court from the browser: a volunteer joins, a claim is filed, the
+/// elected arbitrator accepts it, the respondent answers with a
+/// counterclaim, the arbitrator publishes the pool and commits to a drand
+/// round; each step is the page's own form, signed under votehub's domain.
+#[test]
+fn a_case_is_filed_answered_and_sent_to_a_jury_from_the_browser() {
+    let app = spawn_app();
+    let space = "court-browser.eth";
+    app.create_space(
+        space,
+        json!({"name": "Court space", "network": "1", "symbol": "T",
+            "strategies": [{"name": "ticket", "params": {}}],
+            "admins": [address(0)], "moderators": [], "members": []}),
+    );
+    // Dev key 3 is elected arbitrator; the election closes in two seconds.
+    let mut election = proposal_message(space, "single-choice", &[address(3), address(4)]);
+    election["end"] = json!(now() + 2);
+    let proposal = app.accept(0, Kind::Proposal, election);
+    app.accept(
+        0,
+        Kind::Election,
+        json!({"space": space, "proposal": proposal, "role": "arbitrator", "seats": 1, "term": 182 * 86_400}),
+    );
+    app.accept(
+        5,
+        Kind::Vote,
+        json!({"space": space, "proposal": proposal, "choice": 1}),
+    );
+    for volunteer in [0, 5] {
+        app.accept(volunteer, Kind::Volunteer, json!({"space": space}));
+    }
+    let browser = launch();
+    let court_url = format!("{}/s/{space}/court", app.url);
+
+    // Dev key 4 volunteers from the court page.
+    let volunteer = tab(&browser, 4);
+    open(&volunteer, &court_url);
+    let typed = connect_and_submit(&volunteer, "#volunteer-form button[type=submit]", 4);
+    assert_eq!(typed["primaryType"], json!("Volunteer"));
+    wait_for(
+        &volunteer,
+        "document.querySelector('#volunteer-status').textContent.includes('recorded')",
+        "the volunteer receipt",
+    );
+
+    // Dev key 1 files a claim against dev key 2.
+    let claimant = tab(&browser, 1);
+    open(&claimant, &court_url);
+    fill(&claimant, "#c-respondent", &address(2));
+    fill(&claimant, "#c-outcome", "Refund 500 BTRST");
+    fill(&claimant, "#c-grounds", "The milestone was not delivered.");
+    fill(
+        &claimant,
+        "#c-evidence",
+        "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
+    );
+    let typed = connect_and_submit(&claimant, "#claim-form button[type=submit]", 1);
+    assert_eq!(typed["primaryType"], json!("Claim"));
+    assert_eq!(
+        typed["message"]["evidence"],
+        json!(["bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"])
+    );
+    wait_for(
+        &claimant,
+        "document.querySelector('#claim-status').textContent.includes('recorded')",
+        "the claim receipt",
+    );
+    let (_, court) = app.get(&format!("/api/court/{space}"));
+    let case = court["cases"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(court["pool"].as_array().unwrap().len(), 3);
+    let case_url = format!("{}/s/{space}/case/{case}", app.url);
+
+    // The arbitrator accepts once the election has closed.
+    while now() <= court["now"].as_i64().unwrap() + 3 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let arbitrator = tab(&browser, 3);
+    open(&arbitrator, &case_url);
+    let typed = connect_and_submit(&arbitrator, "#accept-case-form button[type=submit]", 3);
+    assert_eq!(typed["message"]["case"], json!(case));
+    wait_for(
+        &arbitrator,
+        "document.querySelector('#accept-status').textContent.includes('recorded')",
+        "the acceptance",
+    );
+
+    // The respondent sees the answer task (the claimant does not) and counters.
+    open(&claimant, &case_url);
+    click(&claimant, "[data-connect]");
+    wait_for(
+        &claimant,
+        "document.querySelector('[data-account]').textContent",
+        "the account",
+    );
+    assert_eq!(
+        eval(
+            &claimant,
+            "document.querySelector('#answer-form').closest('section').hidden"
+        ),
+        json!(true)
+    );
+    let respondent = tab(&browser, 2);
+    open(&respondent, &case_url);
+    click(&respondent, "[data-connect]");
+    wait_for(
+        &respondent,
+        "!document.querySelector('#answer-form').closest('section').hidden",
+        "the answer task",
+    );
+    fill(
+        &respondent,
+        "#a-counterclaim",
+        "Delivered on time; the scope changed.",
+    );
+    screenshots(&respondent, "case-answer");
+    let submit = "#answer-form button[type=submit]";
+    wait_for(
+        &respondent,
+        &format!("!document.querySelector({submit:?}).disabled"),
+        "the submit button",
+    );
+    click(&respondent, submit);
+    let typed = sign_next(&respondent, 2);
+    assert_eq!(typed["message"]["response"], json!("counterclaim"));
+    wait_for(
+        &respondent,
+        "document.querySelector('#answer-status').textContent.includes('recorded')",
+        "the answer",
+    );
+    let (_, view) = app.get(&format!("/api/court/{space}/cases/{case}"));
+    assert_eq!(view["stage"], json!("impasse"));
+
+    // The arbitrator opens the jury: the page fetches the pool and signs its hash.
+    open(&arbitrator, &case_url);
+    let typed = connect_and_submit(&arbitrator, "#open-jury-form button[type=submit]", 3);
+    let (_, pool) = app.get(&format!("/api/court/{space}/cases/{case}/pool?block=0"));
+    assert_eq!(typed["message"]["pool"], pool["hash"]);
+    assert!(typed["message"]["seed"]
+        .as_str()
+        .unwrap()
+        .starts_with("drand-quicknet:"));
+    wait_for(
+        &arbitrator,
+        "document.querySelector('#open-status').textContent.includes('recorded')",
+        "the jury opening",
+    );
+    open(&arbitrator, &case_url);
+    assert!(text(&arbitrator, "main").contains("Waiting for the committed randomness"));
+    assert_clean(&arbitrator, &app.url);
+    screenshots(&arbitrator, "case");
+    open(&arbitrator, &court_url);
+    screenshots(&arbitrator, "court");
 }

@@ -23,6 +23,33 @@ export const proposalTypes = {
 };
 export const spaceTypes = { Space: fields('from:address space:string timestamp:uint64 settings:string') };
 
+// votehub's own kinds (the court), under their own domain: docs/court-messages.md.
+export const COURT_DOMAIN = Object.freeze({ name: 'votehub', version: '1' });
+const COURT_HEAD = 'from:address space:string timestamp:uint64';
+const COURT = {
+  'court-settings': ['CourtSettings', 'settings:string'],
+  volunteer: ['Volunteer', ''],
+  withdraw: ['Withdraw', ''],
+  election: ['Election', 'proposal:string role:string seats:uint32 term:uint64'],
+  claim: ['Claim', 'respondent:address outcome:string grounds:string evidence:string[] statement:string'],
+  'accept-case': ['AcceptCase', 'case:bytes32'],
+  answer: ['Answer', 'case:bytes32 response:string counterclaim:string evidence:string[] statement:string'],
+  settle: ['Settle', 'case:bytes32 terms:string'],
+  'open-jury': ['OpenJury', 'case:bytes32 statements:string[] block:uint64 pool:bytes32 seed:string'],
+  randomness: ['Randomness', 'case:bytes32 value:string'],
+  judgement: ['Judgement', 'case:bytes32 statement:uint32 judgement:string note:string'],
+  ballot: ['Ballot', 'case:bytes32 decision:string outcome:string'],
+};
+
+// A court message of `kind` from `from` in `space`; `fields` in signed order.
+export function courtTypedData(kind, { space, from, timestamp = nowSeconds(), ...rest }) {
+  const [primaryType, spec] = COURT[kind];
+  const types = { [primaryType]: fields(`${COURT_HEAD} ${spec}`.trim()) };
+  const message = { from, space, timestamp };
+  for (const { name } of types[primaryType].slice(3)) message[name] = rest[name];
+  return { domain: { ...COURT_DOMAIN }, types, message, primaryType };
+}
+
 // snapshot.js: parseInt((Date.now() / 1e3).toFixed())
 export const nowSeconds = () => parseInt((Date.now() / 1e3).toFixed());
 
@@ -74,9 +101,9 @@ export function envelope(address, sig, { domain, types, message }) {
 export let currentAccount = null;
 const provider = () => globalThis.window?.ethereum;
 
-export async function signTypedData(primaryType, types, message) {
+export async function signTypedData(primaryType, types, message, domain = DOMAIN) {
   const address = message.from || currentAccount;
-  const td = { domain: { ...DOMAIN }, types, message, primaryType };
+  const td = { domain: { ...domain }, types, message, primaryType };
   const sig = await provider().request({ method: 'eth_signTypedData_v4', params: signRequest(address, td) });
   return envelope(address, sig, td);
 }
@@ -136,7 +163,7 @@ export function say(el, text, kind = '') {
 // Sign then post, narrating in the status element; returns the ingest reply.
 export async function signAndPost(td, statusEl) {
   say(statusEl, 'Confirm in your wallet…');
-  const env = await signTypedData(td.primaryType, td.types, td.message);
+  const env = await signTypedData(td.primaryType, td.types, td.message, td.domain);
   say(statusEl, 'Sending…');
   return postEnvelope(env);
 }
@@ -231,7 +258,7 @@ export function signedForm(form, submit, status, { collect, typedData, accepted 
     busy = true;
     refresh();
     try {
-      accepted(await signAndPost(typedData(fields), status), fields);
+      accepted(await signAndPost(await typedData(fields), status), fields);
     } catch (err) {
       say(status, describeError(err), 'error');
     } finally {

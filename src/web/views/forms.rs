@@ -11,7 +11,7 @@ use crate::web::queries::Space;
 /// The choices a new proposal's form starts with.
 const DEFAULT_CHOICES: &[&str] = &["For", "Against", "Abstain"];
 
-fn connect() -> Markup {
+pub(super) fn connect() -> Markup {
     html! {
         p data-needs-no-wallet {
             button type="button" class="secondary" data-connect { "Connect wallet" }

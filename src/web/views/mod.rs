@@ -1,5 +1,6 @@
 //! The pages, as maud templates: one module per page, shared words here.
 
+pub mod court;
 pub mod forms;
 pub mod front;
 pub mod layout;

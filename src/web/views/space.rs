@@ -229,6 +229,7 @@ fn about(space: &Space) -> Markup {
                 }
             }
             p { a href=(format!("/s/{}/settings", space.id)) { "Edit settings" } " (controller and admins)" }
+            p { a href=(format!("/s/{}/court", space.id)) { "Court" } ": disputes, juries and elected roles" }
         }
     }
 }
