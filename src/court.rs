@@ -13,7 +13,7 @@ use crate::jury::case::{Case, Event, Facts};
 use crate::jury::draw::Pool;
 use crate::jury::messages::CourtMessage;
 use crate::jury::pool::{Change, Volunteers};
-use crate::jury::roles::{holdings, winners, Election, Holding};
+use crate::jury::roles::{candidates, holdings, winners, Election, Holding};
 use crate::jury::settings::{CourtSettings, Weighting};
 use crate::protocol::rejection::CourtRefusal;
 use crate::protocol::settings::{frozen_strategies, hides_abstain};
@@ -111,10 +111,11 @@ pub fn event_of(db: &Db<'_>, row: &CourtEventRow) -> Result<Event, CourtError> {
     })
 }
 
-/// What the `facts` column holds for an event's facts (the pool by CID).
-pub fn facts_json(facts: &Facts) -> (String, Option<(String, Vec<u8>)>) {
+/// What the `facts` column holds for an event's facts (the pool by CID,
+/// and its block).
+pub fn facts_json(facts: &Facts) -> (Value, Option<(String, Vec<u8>)>) {
     match facts {
-        Facts::None => ("{}".into(), None),
+        Facts::None => (json!({}), None),
         Facts::Jury {
             pool,
             alternates,
@@ -123,12 +124,9 @@ pub fn facts_json(facts: &Facts) -> (String, Option<(String, Vec<u8>)>) {
             let csv = pool.to_csv().into_bytes();
             let cid = crate::ipld::raw_cid(&csv);
             let facts = json!({"pool": cid, "alternates": alternates, "jury_period": jury_period});
-            (facts.to_string(), Some((cid, csv)))
+            (facts, Some((cid, csv)))
         }
-        Facts::Seed(seed) => (
-            json!({"seed": format!("0x{}", hex::encode(seed))}).to_string(),
-            None,
-        ),
+        Facts::Seed(seed) => (json!({"seed": format!("0x{}", hex::encode(seed))}), None),
     }
 }
 
@@ -198,18 +196,28 @@ pub fn elections(db: &Db<'_>, space: &str, now: i64) -> Result<Vec<ElectionState
         let winners = if now >= found.end {
             let votes = db.counted_votes(&found.id)?;
             let result = compute(&found.terms(), &votes, hide_abstain, now, 0);
-            let choices: Vec<Address> = found
-                .choices
-                .iter()
-                .filter_map(|choice| Address::parse_any(choice).ok())
-                .collect();
-            Some(winners(&choices, &result.scores, seats))
+            Some(winners(&candidates(&found.choices), &result.scores, seats))
         } else {
             None
         };
         out.push(ElectionState { election, winners });
     }
     Ok(out)
+}
+
+/// Whether `proposal` is marked as electing a role.
+pub fn elects(db: &Db<'_>, space: &str, proposal: &str) -> Result<bool, CourtError> {
+    for row in db.court_events(space, ROLES)? {
+        if let CourtMessage::Election {
+            proposal: marked, ..
+        } = message_of(&row)?
+        {
+            if marked == proposal {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Every role holding the space's closed elections gave (lapsed ones too).

@@ -52,30 +52,22 @@ pub fn build(
                 .get("pool")
                 .and_then(Value::as_str)
                 .ok_or_else(|| AuditError::MissingBlock(format!("pool of {}", jury.id)))?;
-            // The settings in force when the jury opened.
+            // The settings and network recorded when the jury opened; the
+            // settings message then in force, for provenance.
+            let settings = facts.get("settings").cloned().unwrap_or_else(|| {
+                serde_json::to_value(crate::jury::settings::CourtSettings::default())
+                    .unwrap_or_default()
+            });
+            let network = facts
+                .get("network")
+                .and_then(Value::as_str)
+                .unwrap_or("1")
+                .to_string();
             let settings_row = db
                 .court_events(space, court::SETTINGS)?
                 .into_iter()
                 .filter(|row| row.received <= jury.opened)
                 .next_back();
-            let settings = match &settings_row {
-                Some(row) => serde_json::from_str::<Value>(&row.message)?
-                    .get("settings")
-                    .and_then(Value::as_str)
-                    .map(serde_json::from_str::<Value>)
-                    .transpose()?
-                    .unwrap_or_default(),
-                None => serde_json::to_value(crate::jury::settings::CourtSettings::default())?,
-            };
-            let network = db
-                .space(space)?
-                .and_then(|row| {
-                    row.settings
-                        .get("network")
-                        .and_then(Value::as_str)
-                        .map(String::from)
-                })
-                .unwrap_or_else(|| "1".into());
             Some(BundledJury {
                 network,
                 pool: Link::to(pool),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::draw::{draw, Pool};
 use super::messages::{CourtMessage, Decision, Response};
 use super::seed::SeedSource;
-use super::settings::{ACCEPT_WITHIN, ANSWER_WITHIN, JURORS, PANEL};
+use super::settings::{ACCEPT_WITHIN, ANSWER_WITHIN, JURORS, PANEL, SEED_LEAD};
 use crate::protocol::rejection::CourtRefusal;
 use crate::protocol::signature::Address;
 
@@ -413,6 +413,14 @@ impl Case {
                 }
                 if !self.impasse(at) {
                     return Err(CourtRefusal::NoImpasse);
+                }
+                if let SeedSource::Drand { round } = seed {
+                    let due = super::seed::quicknet::round_time(*round);
+                    if due < at.max(event.timestamp) + SEED_LEAD {
+                        return Err(CourtRefusal::SeedNotFuture(format!(
+                            "quicknet round {round} is due at {due}, less than {SEED_LEAD} s after the jury opens"
+                        )));
+                    }
                 }
                 if pool.hash() != *signed_pool {
                     return Err(CourtRefusal::PoolMismatch(format!(
@@ -927,6 +935,35 @@ mod tests {
             case.clone().apply(not_arbitrator).unwrap_err(),
             CourtRefusal::NotCaseArbitrator
         );
+    }
+
+    #[test]
+    fn a_drand_round_must_come_a_minute_after_the_opening() {
+        use crate::jury::seed::quicknet;
+        let opened = quicknet::round_time(1_000);
+        let case = Case::replay([
+            claim(),
+            accept(2_000),
+            answer(3_000, Response::Counterclaim),
+        ])
+        .unwrap();
+        let with_round = |round: u64| {
+            let mut open = open_jury(opened, pool(9), 1);
+            if let CourtMessage::OpenJury { seed, .. } = &mut open.message {
+                *seed = SeedSource::Drand { round };
+            }
+            open
+        };
+        // 19 rounds of 3 s: 57 s ahead.
+        assert!(matches!(
+            case.clone().apply(with_round(1_019)).unwrap_err(),
+            CourtRefusal::SeedNotFuture(text) if text.contains("less than 60 s")
+        ));
+        case.clone().apply(with_round(1_020)).unwrap();
+        // The signed timestamp counts too.
+        let mut late_signed = with_round(1_020);
+        late_signed.timestamp = opened + 10;
+        assert!(case.clone().apply(late_signed).is_err());
     }
 
     #[test]

@@ -38,20 +38,30 @@ impl Holding {
     }
 }
 
-/// The winners of a closed election: the `seats` best-scored choices.
-pub fn winners(choices: &[Address], scores: &[f64], seats: u32) -> Vec<Address> {
-    let mut ranked: Vec<(usize, f64)> = scores
+/// The winners of a closed election: the `seats` best-scored choices that
+/// are addresses (`choices` as the proposal lists them, so that each score
+/// stays with its choice; a choice that is not an address never wins).
+pub fn winners(choices: &[Option<Address>], scores: &[f64], seats: u32) -> Vec<Address> {
+    let mut ranked: Vec<(Address, f64)> = scores
         .iter()
-        .copied()
-        .enumerate()
-        .filter(|(index, score)| *index < choices.len() && *score > 0.0)
+        .zip(choices)
+        .filter_map(|(score, choice)| choice.map(|address| (address, *score)))
+        .filter(|(_, score)| *score > 0.0)
         .collect();
     // Stable: equal scores keep choice order.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     ranked
         .into_iter()
         .take(seats as usize)
-        .map(|(index, _)| choices[index])
+        .map(|(address, _)| address)
+        .collect()
+}
+
+/// A proposal's choices as election candidates.
+pub fn candidates<S: AsRef<str>>(choices: &[S]) -> Vec<Option<Address>> {
+    choices
+        .iter()
+        .map(|choice| Address::parse_any(choice.as_ref()).ok())
         .collect()
 }
 
@@ -80,7 +90,7 @@ mod tests {
 
     #[test]
     fn winners_are_the_best_scores_ties_to_the_first_choice() {
-        let choices = [address(1), address(2), address(3), address(4)];
+        let choices = [address(1), address(2), address(3), address(4)].map(Some);
         assert_eq!(
             winners(&choices, &[5.0, 9.0, 5.0, 0.0], 2),
             vec![address(2), address(1)]
@@ -90,6 +100,14 @@ mod tests {
             vec![address(2)],
             "no score, no seat"
         );
+        // A choice that is not an address keeps its place and never wins.
+        let mixed = candidates(&[
+            address(1).to_string(),
+            "Nobody".into(),
+            address(3).to_string(),
+        ]);
+        assert_eq!(mixed[1], None);
+        assert_eq!(winners(&mixed, &[1.0, 9.0, 5.0], 1), vec![address(3)]);
     }
 
     #[test]

@@ -13,6 +13,11 @@ pub const VOLUNTEER_TERM: i64 = 365 * 24 * 3600;
 pub const ACCEPT_WITHIN: i64 = 36 * 3600;
 /// The respondent answers within this long of acceptance: 10 days.
 pub const ANSWER_WITHIN: i64 = 10 * 24 * 3600;
+/// A drand round committed to must come at least this long after the jury
+/// opens (seconds): no one, the arbitrator included, can know it in time.
+pub const SEED_LEAD: i64 = 60;
+/// A block committed to must be at least this many blocks past the latest.
+pub const SEED_BLOCKS: u64 = 5;
 /// Jurors per case.
 pub const JURORS: usize = 3;
 /// Eyewitnesses per statement.

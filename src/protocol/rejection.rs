@@ -173,8 +173,6 @@ pub enum CourtRefusal {
     Settings(String),
     #[error("only a space admin can do this")]
     NotAdmin,
-    #[error("already a volunteer until {0}")]
-    AlreadyVolunteer(i64),
     #[error("not a volunteer")]
     NotVolunteer,
     #[error("unknown role {0}")]
@@ -189,6 +187,8 @@ pub enum CourtRefusal {
     ElectionClosed,
     #[error("proposal already elects a role")]
     ElectionExists,
+    #[error("a proposal that elects a role cannot be changed or deleted")]
+    ElectionLocked,
     #[error("every choice of an election must be an address")]
     ChoiceNotAddress,
     #[error("seats must be between 1 and the number of choices")]

@@ -285,7 +285,17 @@ impl Reads {
             let (published, block, pool) = match &case.jury {
                 Some(jury) => (true, jury.block, jury.pool.clone()),
                 None => {
-                    let block = block.unwrap_or_default();
+                    let weighted = court::settings(db, &space)?.weighting
+                        == crate::jury::settings::Weighting::Holdings;
+                    let block = match block {
+                        Some(block) => block,
+                        None if weighted => {
+                            return Ok(Err(CourtRefusal::Holdings(
+                                "holdings are read at the eligibility block: give ?block=N".into(),
+                            )))
+                        }
+                        None => 0,
+                    };
                     let pool = court::eligible_pool(
                         db,
                         &chains,

@@ -18,7 +18,7 @@ use crate::format::case::{statement, CaseBody, CaseRoot, RoleProof, BODY_FORMAT}
 use crate::jury::case::{Case, Event, Facts};
 use crate::jury::draw::Pool;
 use crate::jury::messages::CourtMessage;
-use crate::jury::roles::winners;
+use crate::jury::roles::{candidates, winners};
 use crate::jury::seed::{self, SeedSource};
 use crate::jury::settings::{CourtSettings, ARBITRATOR};
 use crate::protocol::signature::Address;
@@ -80,8 +80,13 @@ pub(super) fn run(
             claimed_close.map_or("(none)".into(), |t| t.to_string())
         )),
     }
-    if let Some((arbitrator, accepted)) = case.accepted {
-        check_role(source, &body, arbitrator, accepted, options, report);
+    if let Some(accepted) = case.accepted {
+        check_role(source, &body, accepted, chains.as_ref(), options, report);
+    }
+    if options.trusted_head.is_some() {
+        report.notes.push(
+            "--trusted-head is not used for case bundles: pin the relayer with --relayer".into(),
+        );
     }
     report.result = Some(body.outcome.clone());
     Ok(())
@@ -255,13 +260,15 @@ fn facts(
     }
 }
 
-/// The arbitrator held the role when accepting: the election message, and
-/// the election proposal's own bundle verified and naming them a winner.
+/// The arbitrator held the role when accepting: the election message (in
+/// this space, for this role and term), and the election proposal's own
+/// bundle, verified, for that proposal, ending when the role began, and
+/// naming the arbitrator among its winners.
 fn check_role(
     source: &dyn crate::ipld::source::BlockSource,
     body: &CaseBody,
-    arbitrator: Address,
-    accepted: i64,
+    (arbitrator, accepted): (Address, i64),
+    chains: Option<&Chains>,
     options: &Options,
     report: &mut Report,
 ) {
@@ -277,8 +284,14 @@ fn check_role(
         ));
         return;
     };
-    let election = match check_envelope(source, &proof.election.cid, "election message", "1", None)
-    {
+    let network = body.jury.as_ref().map_or("1", |jury| jury.network.as_str());
+    let election = match check_envelope(
+        source,
+        &proof.election.cid,
+        "election message",
+        network,
+        chains,
+    ) {
         Ok((envelope, schema, _)) if schema.kind == Kind::Election => envelope,
         Ok(_) => {
             report
@@ -305,14 +318,16 @@ fn check_role(
             .push("the election message cannot be read".into());
         return;
     };
-    if proposal != proof.proposal
+    if election.message_str("space") != Some(body.space.as_str())
+        || proposal != proof.proposal
         || role != proof.role
         || i64::try_from(term).ok() != Some(proof.until - proof.since)
     {
         report.problems.push(format!(
-            "the role proof ({} of proposal {}, {} s) is not what the election message signed ({role} of proposal {proposal}, {term} s)",
-            proof.role, proof.proposal, proof.until - proof.since
+            "the role proof ({} of proposal {} in {}, {} s) is not what the election message signed ({role} of proposal {proposal} in {:?}, {term} s)",
+            proof.role, proof.proposal, body.space, proof.until - proof.since, election.message_str("space")
         ));
+        return;
     }
     let Some(audit) = &proof.audit else {
         report.notes.push(format!(
@@ -320,6 +335,42 @@ fn check_role(
         ));
         return;
     };
+    // The bundle must be the election proposal's, ending when the role began.
+    let frozen = fetch_format::<crate::format::bundle::Root>(
+        source,
+        &audit.cid,
+        "the election's bundle root",
+        &[crate::format::bundle::ROOT_FORMAT],
+        "an audit bundle root",
+    )
+    .and_then(|root| {
+        fetch_format::<crate::format::bundle::Body>(
+            source,
+            &root.bundle.cid,
+            "the election's bundle body",
+            &[
+                crate::format::bundle::BODY_FORMAT,
+                crate::format::bundle::BODY_FORMAT_V1,
+            ],
+            "an audit bundle body",
+        )
+    });
+    match frozen {
+        Ok(election_body) => {
+            let frozen = &election_body.proposal.frozen;
+            if frozen.id != proposal || frozen.space != body.space || frozen.end != proof.since {
+                report.problems.push(format!(
+                    "the election's bundle is of proposal {} in {} ending {}, not of proposal {proposal} in {} ending when the role began ({})",
+                    frozen.id, frozen.space, frozen.end, body.space, proof.since
+                ));
+                return;
+            }
+        }
+        Err(problem) => {
+            report.problems.push(problem);
+            return;
+        }
+    }
     let inner = Options {
         progress: false,
         ..options.clone()
@@ -336,11 +387,11 @@ fn check_role(
         return;
     }
     let result = election_report.result.unwrap_or_default();
-    let choices: Vec<Address> = result["choices"]
+    let choices: Vec<&str> = result["choices"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|choice| choice.as_str().and_then(|c| Address::parse_any(c).ok()))
+        .map(|choice| choice.as_str().unwrap_or_default())
         .collect();
     let scores: Vec<f64> = result["scores"]
         .as_array()
@@ -348,7 +399,7 @@ fn check_role(
         .flatten()
         .filter_map(Value::as_f64)
         .collect();
-    if !winners(&choices, &scores, seats).contains(&arbitrator) {
+    if !winners(&candidates(&choices), &scores, seats).contains(&arbitrator) {
         report.problems.push(format!(
             "{arbitrator} is not among the winners of election proposal {proposal}"
         ));

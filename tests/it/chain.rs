@@ -951,6 +951,12 @@ fn a_jury_is_weighed_by_holdings_and_seeded_by_a_future_block() {
         json!({"space": SPACE, "case": case, "response": "counterclaim",
             "counterclaim": "Not delivered", "evidence": [], "statement": ""}),
     );
+    let (status, reply) = app.get(&format!("/api/court/{SPACE}/cases/{case}/pool"));
+    assert_eq!(status, 400);
+    assert_eq!(
+        reply["error_description"],
+        "failed to check holdings: holdings are read at the eligibility block: give ?block=N"
+    );
     // Weights are whole tokens at the block; 12 holds less than the minimum.
     let (status, pool) = app.get(&format!(
         "/api/court/{SPACE}/cases/{case}/pool?block={block}"
@@ -977,7 +983,17 @@ fn a_jury_is_weighed_by_holdings_and_seeded_by_a_future_block() {
         reply["error_description"],
         format!("the randomness source must not exist yet: block {latest} of network {NETWORK} already exists")
     );
-    let future = latest + 3;
+    let (_, reply) = send_as(
+        &app,
+        20,
+        Kind::OpenJury,
+        open(format!("block:{}", latest + 4)),
+    );
+    assert_eq!(
+        reply["error_description"],
+        format!("the randomness source must not exist yet: block {} is less than 5 blocks past the latest ({latest}) of network {NETWORK}", latest + 4)
+    );
+    let future = latest + 5;
     accept_as(&app, 20, Kind::OpenJury, open(format!("block:{future}")));
     let randomness = |value: &str| json!({"space": SPACE, "case": case, "value": value});
     let zero = format!("0x{}", "00".repeat(32));
@@ -988,7 +1004,7 @@ fn a_jury_is_weighed_by_holdings_and_seeded_by_a_future_block() {
             "randomness not available yet: block {future} of network {NETWORK} does not exist yet"
         )
     );
-    for _ in 0..3 {
+    for _ in 0..5 {
         anvil.rpc("evm_mine", json!([]));
     }
     let hash = anvil.rpc(

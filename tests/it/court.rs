@@ -212,6 +212,12 @@ fn a_full_case_from_election_to_ruling() {
         json!({"space": SPACE, "proposal": proposal, "role": "arbitrator", "seats": 2, "term": term}),
         "proposal already elects a role",
     );
+    court.refused(
+        0,
+        Kind::DeleteProposal,
+        json!({"space": SPACE, "proposal": proposal}),
+        "a proposal that elects a role cannot be changed or deleted",
+    );
     for (voter, choice) in [(5, [1, 2]), (6, [1, 2]), (7, [2, 1])] {
         court.accept(
             voter,

@@ -12,7 +12,7 @@ use crate::ingest::IngestError;
 use crate::jury::case::{Case, Event, Facts};
 use crate::jury::messages::CourtMessage;
 use crate::jury::seed::{self, quicknet, SeedSource};
-use crate::jury::settings::ARBITRATOR;
+use crate::jury::settings::{ARBITRATOR, SEED_BLOCKS};
 use crate::protocol::rejection::{CourtRefusal, Rejection};
 use crate::protocol::signature::Address;
 use crate::store::writer::WriteError;
@@ -27,6 +27,9 @@ pub struct CourtWrite {
     message: CourtMessage,
     signed: String,
     facts: Facts,
+    /// For `open-jury`: the court settings and the space's network then,
+    /// recorded beside the pool so a case bundle carries what was used.
+    jury_context: Option<(crate::jury::settings::CourtSettings, String)>,
     timestamp: i64,
 }
 
@@ -60,6 +63,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
     let space = super::space_of(ctx)?;
     let db = ctx.db;
     let mut facts = Facts::None;
+    let mut jury_context = None;
     match &message {
         CourtMessage::Settings(_) => {
             if !is_admin(db, &space, ctx.signer)? {
@@ -115,6 +119,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
                 alternates: settings.alternates,
                 jury_period: settings.jury_period(),
             };
+            jury_context = Some((settings, network(ctx, &space)?));
         }
         CourtMessage::Randomness { case, value } => {
             let stored = stored_case(db, &space, case)?;
@@ -133,6 +138,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
         message,
         signed: Value::Object(ctx.message.clone()).to_string(),
         facts,
+        jury_context,
         timestamp: ctx.timestamp,
     };
     // The case's own rules now, for a precise refusal before queueing.
@@ -164,20 +170,35 @@ impl CourtWrite {
 /// In the writer: the case's rules again against the stored case, then
 /// the row (and the eligible pool's block).
 pub(super) fn apply(db: &Db<'_>, write: &CourtWrite, stamp: &Stamp<'_>) -> Result<(), WriteError> {
-    let event = write.event(stamp.id, stamp.ipfs, stamp.from, stamp.now);
+    let mut received = stamp.now;
     if let Some(case) = write.message.case() {
         let mut stored = court::case(db, &write.space, case)?
             .ok_or(Rejection::Court(CourtRefusal::UnknownCase))?;
+        // Receipt times are taken when a request arrives but stored in the
+        // writer's order: a case's times never go back, so its replay in
+        // stored order is the order it was judged in.
+        if let Some(last) = stored.events.last() {
+            received = received.max(last.received);
+        }
+        let event = write.event(stamp.id, stamp.ipfs, stamp.from, received);
         stored.apply(event).map_err(Rejection::Court)?;
     }
     if let CourtMessage::Election { proposal, .. } = &write.message {
-        if election_exists(db, &write.space, proposal)? {
+        if court::elects(db, &write.space, proposal)? {
             return Err(Rejection::Court(CourtRefusal::ElectionExists).into());
         }
     }
-    let (facts, block) = court::facts_json(&write.facts);
+    let (mut facts, block) = court::facts_json(&write.facts);
     if let Some((cid, bytes)) = block {
         db.put_block(&cid, &bytes)?;
+    }
+    if let (Some((settings, network)), Some(object)) = (&write.jury_context, facts.as_object_mut())
+    {
+        object.insert(
+            "settings".into(),
+            serde_json::to_value(settings).unwrap_or_default(),
+        );
+        object.insert("network".into(), Value::String(network.clone()));
     }
     db.put_court_event(&CourtEventRow {
         id: stamp.id.into(),
@@ -187,9 +208,9 @@ pub(super) fn apply(db: &Db<'_>, write: &CourtWrite, stamp: &Stamp<'_>) -> Resul
         kind: write.kind.into(),
         author: stamp.from.to_string(),
         timestamp: write.timestamp,
-        received: stamp.now,
+        received,
         message: write.signed.clone(),
-        facts,
+        facts: facts.to_string(),
     })?;
     Ok(())
 }
@@ -209,10 +230,17 @@ fn is_admin(db: &Db<'_>, space: &str, signer: Address) -> Result<bool, IngestErr
             .is_some_and(|row| listed(&row.settings, "admins", signer)))
 }
 
-fn election_exists(db: &Db<'_>, space: &str, proposal: &str) -> Result<bool, CourtError> {
-    Ok(court::elections(db, space, 0)?
-        .iter()
-        .any(|state| state.election.proposal == proposal))
+/// An election proposal keeps its choices and stays: the roles it gives
+/// rest on them (update-proposal and delete-proposal call this).
+pub(super) fn check_not_election(
+    db: &Db<'_>,
+    space: &str,
+    proposal: &str,
+) -> Result<(), IngestError> {
+    if court::elects(db, space, proposal)? {
+        return Err(refused(CourtRefusal::ElectionLocked));
+    }
+    Ok(())
 }
 
 fn check_election(
@@ -257,7 +285,7 @@ fn check_election(
     if seats == 0 || seats as usize > found.choices.len() {
         return Err(refused(CourtRefusal::WrongSeats));
     }
-    if election_exists(db, space, proposal)? {
+    if court::elects(db, space, proposal)? {
         return Err(refused(CourtRefusal::ElectionExists));
     }
     Ok(())
@@ -298,6 +326,11 @@ fn check_commitment(ctx: &Context<'_>, space: &str, source: SeedSource) -> Resul
             if number <= latest {
                 return Err(refused(CourtRefusal::SeedNotFuture(format!(
                     "block {latest} of network {network} already exists"
+                ))));
+            }
+            if number < latest + SEED_BLOCKS {
+                return Err(refused(CourtRefusal::SeedNotFuture(format!(
+                    "block {number} is less than {SEED_BLOCKS} blocks past the latest ({latest}) of network {network}"
                 ))));
             }
         }

@@ -293,6 +293,7 @@ pub(super) fn check_update(ctx: &Context<'_>) -> Result<Action, IngestError> {
     if proposal.start < ctx.now {
         return Err(Rejection::ProposalAlreadyStarted.into());
     }
+    super::court::check_not_election(ctx.db, &proposal.space, &proposal.id)?;
     if proposal.author != ctx.from.to_string() {
         return Err(Rejection::NotTheAuthor.into());
     }
@@ -335,6 +336,7 @@ pub(super) fn check_delete(ctx: &Context<'_>) -> Result<Action, IngestError> {
     if !moderator && !proposal.author.eq_ignore_ascii_case(&ctx.from.to_string()) {
         return Err(Rejection::NotAuthorizedToArchive.into());
     }
+    super::court::check_not_election(ctx.db, &proposal.space, &proposal.id)?;
     Ok(Action::DeleteProposal {
         proposal: proposal.id,
     })
