@@ -66,8 +66,7 @@ pub fn build(
             let settings_row = db
                 .court_events(space, court::SETTINGS)?
                 .into_iter()
-                .filter(|row| row.received <= jury.opened)
-                .next_back();
+                .rfind(|row| row.received <= jury.opened);
             Some(BundledJury {
                 network,
                 pool: Link::to(pool),

@@ -65,19 +65,15 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
     let mut facts = Facts::None;
     let mut jury_context = None;
     match &message {
-        CourtMessage::Settings(_) => {
-            if !is_admin(db, &space, ctx.signer)? {
-                return Err(refused(CourtRefusal::NotAdmin));
-            }
+        CourtMessage::Settings(_) if !is_admin(db, &space, ctx.signer)? => {
+            return Err(refused(CourtRefusal::NotAdmin));
         }
-        CourtMessage::Volunteer => {}
-        CourtMessage::Withdraw => {
+        CourtMessage::Withdraw
             if court::volunteers(db, &space)?
                 .serving(&ctx.from, ctx.now)
-                .is_none()
-            {
-                return Err(refused(CourtRefusal::NotVolunteer));
-            }
+                .is_none() =>
+        {
+            return Err(refused(CourtRefusal::NotVolunteer));
         }
         CourtMessage::Election {
             proposal,
@@ -85,15 +81,13 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
             seats,
             term,
         } => check_election(ctx, &space, proposal, role, *seats, *term)?,
-        CourtMessage::Claim { respondent, .. } => {
-            if *respondent == ctx.from {
-                return Err(refused(CourtRefusal::SelfClaim));
-            }
+        CourtMessage::Claim { respondent, .. } if *respondent == ctx.from => {
+            return Err(refused(CourtRefusal::SelfClaim));
         }
-        CourtMessage::Accept { .. } => {
-            if !court::holds(db, &space, ARBITRATOR, &ctx.from, ctx.now)? {
-                return Err(refused(CourtRefusal::NotArbitrator));
-            }
+        CourtMessage::Accept { .. }
+            if !court::holds(db, &space, ARBITRATOR, &ctx.from, ctx.now)? =>
+        {
+            return Err(refused(CourtRefusal::NotArbitrator));
         }
         CourtMessage::OpenJury {
             case, block, seed, ..
