@@ -4,11 +4,6 @@
 //! reads and the HTTP API; the one place that turns stored rows into a
 //! case, a pool or a role.
 
-use primitive_types::U256;
-use serde_json::{json, Map, Value};
-use votehub_strategies::StrategySpec;
-
-use crate::chain::Chains;
 use crate::jury::case::{Case, Event, Facts};
 use crate::jury::draw::Pool;
 use crate::jury::messages::CourtMessage;
@@ -16,11 +11,13 @@ use crate::jury::pool::{Change, Volunteers};
 use crate::jury::roles::{candidates, holdings, winners, Election, Holding};
 use crate::jury::settings::{CourtSettings, Weighting};
 use crate::protocol::rejection::CourtRefusal;
-use crate::protocol::settings::{frozen_strategies, hides_abstain};
+use crate::protocol::settings::hides_abstain;
 use crate::protocol::signature::Address;
 use crate::protocol::typed_data::Kind;
 use crate::store::{CourtEventRow, Db, StoreError};
 use crate::tally::outcome::compute;
+use primitive_types::U256;
+use serde_json::{json, Map, Value};
 
 /// Subjects that are not cases.
 pub const POOL: &str = "pool";
@@ -268,17 +265,18 @@ pub fn claims(db: &Db<'_>, space: &str, limit: usize) -> Result<Vec<CourtEventRo
     Ok(db.court_events_of_kind(space, Kind::Claim.as_str(), limit)?)
 }
 
-/// The pool a case's jury is drawn from if opened at `now` with
-/// eligibility block `block`: volunteers serving now, without the parties
-/// and the arbitrator, weighted as the space's settings say.
+/// The pool a case's jury is drawn from if opened at `now`: volunteers
+/// serving now, without the parties and the arbitrator, weighted as the
+/// space's settings say. `holdings` gives the whole tokens each member held
+/// at the eligibility block (`power::whole_tokens`); it is asked only when
+/// the space weighs holdings or sets a minimum.
 pub fn eligible_pool(
     db: &Db<'_>,
-    chains: &Chains,
     space: &str,
     case: &Case,
     arbitrator: Option<Address>,
-    block: u64,
     now: i64,
+    holdings: impl FnOnce(&[Address]) -> Result<Vec<u64>, String>,
 ) -> Result<Pool, EligibilityError> {
     let settings = settings(db, space)?;
     let left_out = [Some(case.claimant), Some(case.respondent), arbitrator];
@@ -289,21 +287,19 @@ pub fn eligible_pool(
         .collect();
     let weights: Vec<U256> = match (settings.weighting, settings.minimum) {
         (Weighting::Uniform, 0) => vec![U256::one(); members.len()],
-        (weighting, minimum) => {
-            let tokens = holdings_at(db, chains, space, block, &members)?;
-            tokens
-                .into_iter()
-                .map(|tokens| {
-                    if tokens < minimum {
-                        U256::zero()
-                    } else if weighting == Weighting::Uniform {
-                        U256::one()
-                    } else {
-                        U256::from(tokens)
-                    }
-                })
-                .collect()
-        }
+        (weighting, minimum) => holdings(&members)
+            .map_err(CourtRefusal::Holdings)?
+            .into_iter()
+            .map(|tokens| {
+                if tokens < minimum {
+                    U256::zero()
+                } else if weighting == Weighting::Uniform {
+                    U256::one()
+                } else {
+                    U256::from(tokens)
+                }
+            })
+            .collect(),
     };
     Pool::new(members.into_iter().zip(weights))
         .map_err(|err| EligibilityError::Refused(CourtRefusal::Holdings(err.to_string())))
@@ -322,39 +318,4 @@ impl From<StoreError> for EligibilityError {
     fn from(err: StoreError) -> Self {
         EligibilityError::Court(err.into())
     }
-}
-
-/// Whole tokens of voting power under the space's strategies at `block`.
-fn holdings_at(
-    db: &Db<'_>,
-    chains: &Chains,
-    space: &str,
-    block: u64,
-    members: &[Address],
-) -> Result<Vec<u64>, EligibilityError> {
-    let row = db
-        .space(space)?
-        .ok_or_else(|| CourtRefusal::Holdings("unknown space".into()))?;
-    let network = row
-        .settings
-        .get("network")
-        .and_then(Value::as_str)
-        .unwrap_or("1")
-        .to_string();
-    let specs: Vec<StrategySpec> =
-        serde_json::from_value(frozen_strategies(&row.settings, &network))
-            .map_err(|err| CourtRefusal::Holdings(err.to_string()))?;
-    let scores = crate::power::scores(db, chains, &specs, &network, block, members)
-        .map_err(|err| CourtRefusal::Holdings(err.to_string()))?;
-    Ok((0..members.len())
-        .map(|i| {
-            let total: f64 = scores.iter().filter_map(|s| s.get(i)).sum();
-            // Whole tokens: far below 2^53 for any real supply, so exact.
-            if total.is_finite() && total > 0.0 {
-                total.floor() as u64
-            } else {
-                0
-            }
-        })
-        .collect())
 }

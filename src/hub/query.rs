@@ -261,6 +261,28 @@ impl Query {
         proposal_by_id(ctx, id).await
     }
 
+    /// votehub: a space's community court, as `GET /api/court/{space}`
+    /// gives it (`votehub-court/1`, docs/court-messages.md); null for an
+    /// unknown space.
+    async fn court(&self, ctx: &Context<'_>, space: String) -> Result<Option<Any>> {
+        match reads(ctx).court(space).await {
+            Ok(view) => Ok(Some(Any(serde_json::to_value(view)?))),
+            Err(crate::reads::ReadError::NotFound(_)) => Ok(None),
+            Err(err) => Err(failed(err)),
+        }
+    }
+
+    /// votehub: one case of a space's court, as
+    /// `GET /api/court/{space}/cases/{id}` gives it (`votehub-case/1`);
+    /// null for an unknown case.
+    async fn case(&self, ctx: &Context<'_>, space: String, id: String) -> Result<Option<Any>> {
+        match reads(ctx).case(space, id).await {
+            Ok(view) => Ok(Some(Any(serde_json::to_value(view)?))),
+            Err(crate::reads::ReadError::NotFound(_)) => Ok(None),
+            Err(err) => Err(failed(err)),
+        }
+    }
+
     /// Returns a list of proposals with optional filtering, ordering, and pagination
     async fn proposals(
         &self,

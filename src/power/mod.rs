@@ -188,3 +188,35 @@ pub fn voting_power(
         &voter.to_string(),
     )
 }
+
+/// Whole tokens of voting power each of `members` had at `block` under a
+/// space's strategies (its settings' `strategies` on its `network`): a
+/// court's juror weights. Floored: exact for any real supply (below 2^53).
+pub fn whole_tokens(
+    db: &Db<'_>,
+    chains: &Chains,
+    space_settings: &Value,
+    block: u64,
+    members: &[Address],
+) -> Result<Vec<u64>, String> {
+    let network = space_settings
+        .get("network")
+        .and_then(Value::as_str)
+        .unwrap_or("1");
+    let specs: Vec<StrategySpec> = serde_json::from_value(
+        crate::protocol::settings::frozen_strategies(space_settings, network),
+    )
+    .map_err(|err| err.to_string())?;
+    let scores =
+        scores(db, chains, &specs, network, block, members).map_err(|err| err.to_string())?;
+    Ok((0..members.len())
+        .map(|i| {
+            let total: f64 = scores.iter().filter_map(|s| s.get(i)).sum();
+            if total.is_finite() && total > 0.0 {
+                total.floor() as u64
+            } else {
+                0
+            }
+        })
+        .collect())
+}

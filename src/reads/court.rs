@@ -296,14 +296,19 @@ impl Reads {
                         }
                         None => 0,
                     };
+                    let space_settings = db
+                        .space(&space)?
+                        .map(|row| row.settings.clone())
+                        .unwrap_or_default();
                     let pool = court::eligible_pool(
                         db,
-                        &chains,
                         &space,
                         &case,
                         case.arbitrator(),
-                        block,
                         now,
+                        |members| {
+                            crate::power::whole_tokens(db, &chains, &space_settings, block, members)
+                        },
                     );
                     match pool {
                         Ok(pool) => (false, block, pool),

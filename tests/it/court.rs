@@ -587,6 +587,33 @@ fn a_full_case_from_election_to_ruling() {
     );
     assert!(court.case(&settled_case)["audit_cid"].is_string());
 
+    // The hub's GraphQL API answers the same, as votehub's extra root fields.
+    let mut reply = court
+        .agent
+        .post(&format!("{}/graphql", court.url()))
+        .header("Content-Type", "application/json")
+        .send(
+            json!({"query": format!(
+                r#"{{ court(space: "{SPACE}") case(space: "{SPACE}", id: "{jury_case}") nothing: case(space: "{SPACE}", id: "0x00") }}"#
+            )})
+            .to_string(),
+        )
+        .unwrap();
+    let graphql: Value = reply.body_mut().read_json().unwrap();
+    let http = court.case(&jury_case);
+    for key in [
+        "stage",
+        "ruling",
+        "draw",
+        "ballots",
+        "messages",
+        "audit_cid",
+    ] {
+        assert_eq!(graphql["data"]["case"][key], http[key], "{key}: {graphql}");
+    }
+    assert_eq!(graphql["data"]["court"]["format"], "votehub-court/1");
+    assert_eq!(graphql["data"]["nothing"], Value::Null);
+
     // Past the term, the arbitrator's role has lapsed by itself.
     court.at(start + 120 + term + 10);
     let view = court.get(&format!("/api/court/{SPACE}"));

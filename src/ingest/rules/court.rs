@@ -95,19 +95,18 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
             let stored = stored_case(db, &space, case)?;
             check_commitment(ctx, &space, *seed)?;
             let settings = court::settings(db, &space)?;
-            let pool = court::eligible_pool(
-                db,
-                ctx.chains,
-                &space,
-                &stored,
-                Some(ctx.from),
-                *block,
-                ctx.now,
-            )
-            .map_err(|err| match err {
-                EligibilityError::Court(err) => err.into(),
-                EligibilityError::Refused(refusal) => refused(refusal),
-            })?;
+            let space_settings = db
+                .space(&space)?
+                .map(|row| row.settings.clone())
+                .unwrap_or_default();
+            let pool =
+                court::eligible_pool(db, &space, &stored, Some(ctx.from), ctx.now, |members| {
+                    crate::power::whole_tokens(db, ctx.chains, &space_settings, *block, members)
+                })
+                .map_err(|err| match err {
+                    EligibilityError::Court(err) => err.into(),
+                    EligibilityError::Refused(refusal) => refused(refusal),
+                })?;
             facts = Facts::Jury {
                 pool,
                 alternates: settings.alternates,

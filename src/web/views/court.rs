@@ -328,7 +328,7 @@ fn tasks(
                 }))
             }
         }
-        @if view.arbitrator.is_some() {
+        @if view.settled.is_none() {
             section data-task-for=(who(parties)) hidden {
                 h2 { "Settle" }
                 p { "The case closes when both parties sign the same terms." }
