@@ -165,7 +165,7 @@ pub fn forge(
     put(blocks, &new_root)
 }
 
-fn assert_caught(report: &Report, needle: &str) {
+pub fn assert_caught(report: &Report, needle: &str) {
     assert!(
         !report.ok(),
         "tampering went unnoticed:\n{}",

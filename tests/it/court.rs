@@ -668,10 +668,7 @@ fn check_case_bundle(court: &Court, root: &str, case: &str) {
     assert!(out.status.success(), "{text}");
     assert!(text.contains(&format!("case     {case}")), "{text}");
 
-    let read = |blocks: &votehub::ipld::source::Blocks, cid: &str| -> Value {
-        use votehub::ipld::source::BlockSource;
-        serde_json::from_slice(&blocks.get(&cid::Cid::try_from(cid).unwrap()).unwrap()).unwrap()
-    };
+    let read = super::audit::read;
     let root_block = read(&blocks, root);
     let body_cid = link_target(&root_block["bundle"]).unwrap().to_string();
     let forged = |edit: &dyn Fn(&mut votehub::ipld::source::Blocks, &mut Value)| {
@@ -690,16 +687,7 @@ fn check_case_bundle(court: &Court, root: &str, case: &str) {
         verify(&blocks, &root, &options)
     };
     let caught = |report: votehub::verify::Report, needle: &str| {
-        assert!(
-            !report.ok(),
-            "tampering went unnoticed:\n{}",
-            report.render()
-        );
-        assert!(
-            report.problems.iter().any(|p| p.contains(needle)),
-            "expected {needle:?}:\n{}",
-            report.render()
-        );
+        super::audit::assert_caught(&report, needle);
     };
     // The pool: one more volunteer in the published CSV.
     caught(
