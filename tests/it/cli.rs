@@ -601,12 +601,7 @@ fn serve_refuses_a_data_directory_it_cannot_write() {
         (&read_only_dir, read_only_dir.clone()),
         (&read_only_file, read_only_file.join("votehub.sqlite")),
     ] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = super::helpers::free_listen();
         let mut serve = unprivileged_votehub()
             .arg("--data")
             .arg(data)

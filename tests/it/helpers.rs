@@ -392,12 +392,7 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &std::path::Path, extra: &[&str]) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = free_listen();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
             .arg("--data")
             .arg(data)
@@ -429,4 +424,15 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback address with a port free right now, for a `votehub serve`
+/// child process to listen on.
+pub fn free_listen() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
 }

@@ -281,12 +281,7 @@ fn a_corrupt_block_mid_car_cuts_the_stream_and_is_logged() {
     )
     .unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = super::helpers::free_listen();
     let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_votehub"))
         .args([
             "--data",

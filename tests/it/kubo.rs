@@ -483,12 +483,7 @@ struct Serve(Child, String);
 
 impl Serve {
     fn start(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = super::helpers::free_listen();
         let child = Command::new(env!("CARGO_BIN_EXE_votehub"))
             .arg("--data")
             .arg(data)
