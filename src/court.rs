@@ -16,6 +16,9 @@ use crate::protocol::signature::Address;
 use crate::protocol::typed_data::Kind;
 use crate::store::{CourtEventRow, Db, StoreError};
 use crate::tally::outcome::compute;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
 use primitive_types::U256;
 use serde_json::{json, Map, Value};
 
@@ -74,12 +77,11 @@ pub fn event_of(db: &Db<'_>, row: &CourtEventRow) -> Result<Event, CourtError> {
     };
     let facts: Value = serde_json::from_str(&row.facts).map_err(|err| corrupt(err.to_string()))?;
     let facts = if let Some(cid) = facts.get("pool").and_then(Value::as_str) {
-        let bytes = db
-            .block(cid)?
-            .ok_or_else(|| corrupt(format!("pool block {cid} is missing")))?;
-        let text = String::from_utf8(bytes).map_err(|err| corrupt(err.to_string()))?;
         Facts::Jury {
-            pool: Pool::from_csv(&text).map_err(|err| corrupt(err.to_string()))?,
+            pool: published_pool(db, cid).map_err(|err| match err {
+                CourtError::Store(err) => CourtError::Store(err),
+                other => corrupt(other.to_string()),
+            })?,
             alternates: facts
                 .get("alternates")
                 .and_then(Value::as_u64)
@@ -106,6 +108,40 @@ pub fn event_of(db: &Db<'_>, row: &CourtEventRow) -> Result<Event, CourtError> {
         message: message_of(row)?,
         facts,
     })
+}
+
+/// Published pools by CID, parsed once: every message of a case replays
+/// it, and a pool of a million volunteers takes half a second to parse.
+/// Keyed by content, so an entry is right for any store that has the block.
+static POOLS: LazyLock<Mutex<HashMap<String, Arc<Pool>>>> = LazyLock::new(Mutex::default);
+/// Pools kept; the map is emptied when full.
+const POOLS_KEPT: usize = 64;
+
+/// The pool published under `cid`, from the store's block.
+fn published_pool(db: &Db<'_>, cid: &str) -> Result<Arc<Pool>, CourtError> {
+    let cached = POOLS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(cid)
+        .cloned();
+    if let Some(pool) = cached {
+        return Ok(pool);
+    }
+    let corrupt = |reason: String| CourtError::Corrupt {
+        id: cid.to_string(),
+        reason,
+    };
+    let bytes = db
+        .block(cid)?
+        .ok_or_else(|| corrupt("the pool's block is missing".into()))?;
+    let text = String::from_utf8(bytes).map_err(|err| corrupt(err.to_string()))?;
+    let pool = Arc::new(Pool::from_csv(&text).map_err(|err| corrupt(err.to_string()))?);
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    if pools.len() >= POOLS_KEPT {
+        pools.clear();
+    }
+    pools.insert(cid.to_string(), Arc::clone(&pool));
+    Ok(pool)
 }
 
 /// What the `facts` column holds for an event's facts (the pool by CID,

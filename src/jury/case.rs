@@ -7,6 +7,7 @@
 //! checked before a message is applied and recorded as its [`Facts`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::draw::{draw, Pool};
 use super::messages::{CourtMessage, Decision, Response};
@@ -46,7 +47,7 @@ pub enum Facts {
     /// `open-jury`: the eligible pool whose hash was signed, and the
     /// space's settings then.
     Jury {
-        pool: Pool,
+        pool: Arc<Pool>,
         alternates: u32,
         jury_period: i64,
     },
@@ -98,7 +99,7 @@ pub struct Jury {
     pub id: String,
     pub statements: Vec<String>,
     pub block: u64,
-    pub pool: Pool,
+    pub pool: Arc<Pool>,
     pub seed: SeedSource,
     pub alternates: u32,
     pub period: i64,
@@ -447,7 +448,7 @@ impl Case {
                     id: event.id.clone(),
                     statements: statements.clone(),
                     block: *block,
-                    pool: pool.clone(),
+                    pool: Arc::clone(pool),
                     seed: *seed,
                     alternates: *alternates,
                     period: *jury_period,
@@ -637,10 +638,53 @@ impl Case {
     }
 }
 
+/// Draws already made, by a digest of everything they depend on (the
+/// pool's hash, the seed, the case id, the alternates asked, the number of
+/// statements): a case is replayed for each of its messages, and a draw over
+/// a million volunteers copies the pool three times. A pure function's
+/// memo, so it is right for any store.
+static DRAWS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<[u8; 32], Drawn>>> =
+    std::sync::LazyLock::new(Default::default);
+/// Draws kept; the memo is emptied when full.
+const DRAWS_KEPT: usize = 256;
+
 /// Jurors and alternates from the pool in draw order, then for each
 /// statement a panel from the pool without them, drawn under the case id
 /// followed by `/statement/<index>`.
 fn draw_case(case: &str, jury: &Jury, seed: &[u8; 32], at: i64) -> Drawn {
+    use sha2::{Digest, Sha256};
+    let key: [u8; 32] = Sha256::new()
+        .chain_update(jury.pool.hash())
+        .chain_update(seed)
+        .chain_update(jury.alternates.to_be_bytes())
+        .chain_update((jury.statements.len() as u64).to_be_bytes())
+        .chain_update(case.as_bytes())
+        .finalize()
+        .into();
+    let memo = |draws: &mut std::collections::HashMap<[u8; 32], Drawn>| {
+        draws.get(&key).map(|drawn| Drawn {
+            at,
+            ..drawn.clone()
+        })
+    };
+    let lock = || {
+        DRAWS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(drawn) = memo(&mut lock()) {
+        return drawn;
+    }
+    let drawn = draw_fresh(case, jury, seed, at);
+    let mut draws = lock();
+    if draws.len() >= DRAWS_KEPT {
+        draws.clear();
+    }
+    draws.insert(key, drawn.clone());
+    drawn
+}
+
+fn draw_fresh(case: &str, jury: &Jury, seed: &[u8; 32], at: i64) -> Drawn {
     let panel_reserve = if jury.statements.is_empty() { 0 } else { PANEL };
     let alternates =
         (jury.alternates as usize).min(jury.pool.len().saturating_sub(JURORS + panel_reserve));
@@ -756,7 +800,7 @@ mod tests {
                 seed: SeedSource::Block { number: 11 },
             },
             Facts::Jury {
-                pool,
+                pool: Arc::new(pool),
                 alternates: 3,
                 jury_period: WEEK,
             },

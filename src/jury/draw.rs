@@ -27,6 +27,8 @@ pub enum DrawError {
 #[derive(Debug, Clone)]
 pub struct Pool {
     entries: Vec<([u8; 20], U256)>,
+    /// [`Pool::hash`], computed once: a case checks it on every replay.
+    hash: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl Pool {
@@ -45,7 +47,10 @@ impl Pool {
             .iter()
             .try_fold(U256::zero(), |sum, (_, weight)| sum.checked_add(*weight))
             .ok_or(DrawError::Overflow)?;
-        Ok(Pool { entries })
+        Ok(Pool {
+            entries,
+            hash: std::sync::OnceLock::new(),
+        })
     }
 
     /// A pool from CSV text: the header `address,weight`, then one
@@ -102,7 +107,9 @@ impl Pool {
 
     /// SHA-256 of [`Pool::to_csv`]: what an arbitrator signs.
     pub fn hash(&self) -> [u8; 32] {
-        Sha256::digest(self.to_csv().as_bytes()).into()
+        *self
+            .hash
+            .get_or_init(|| Sha256::digest(self.to_csv().as_bytes()).into())
     }
 
     /// The pool without `drawn` (jurors taken out before a panel's draw).
@@ -114,6 +121,7 @@ impl Pool {
                 .filter(|(address, _)| !drawn.contains(address))
                 .cloned()
                 .collect(),
+            hash: std::sync::OnceLock::new(),
         }
     }
 

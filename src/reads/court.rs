@@ -311,7 +311,7 @@ impl Reads {
                         },
                     );
                     match pool {
-                        Ok(pool) => (false, block, pool),
+                        Ok(pool) => (false, block, std::sync::Arc::new(pool)),
                         Err(EligibilityError::Refused(refusal)) => return Ok(Err(refusal)),
                         Err(EligibilityError::Court(err)) => return Err(err.into()),
                     }

@@ -206,7 +206,7 @@ fn facts(
                 serde_json::from_value(jury.settings.clone()).map_err(|err| err.to_string());
             match (pool, settings) {
                 (Ok(pool), Ok(settings)) => Ok(Some(Facts::Jury {
-                    pool,
+                    pool: std::sync::Arc::new(pool),
                     alternates: settings.alternates,
                     jury_period: settings.jury_period(),
                 })),

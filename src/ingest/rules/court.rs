@@ -108,7 +108,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
                     EligibilityError::Refused(refusal) => refused(refusal),
                 })?;
             facts = Facts::Jury {
-                pool,
+                pool: std::sync::Arc::new(pool),
                 alternates: settings.alternates,
                 jury_period: settings.jury_period(),
             };
