@@ -131,9 +131,11 @@ fn published_pool(db: &Db<'_>, cid: &str) -> Result<Arc<Pool>, CourtError> {
         id: cid.to_string(),
         reason,
     };
-    let bytes = db
-        .block(cid)?
-        .ok_or_else(|| corrupt("the pool's block is missing".into()))?;
+    let root = cid::Cid::try_from(cid).map_err(|err| corrupt(err.to_string()))?;
+    let bytes = crate::ipld::unixfs_read(&root, |block| {
+        db.block(&block.to_string())?
+            .ok_or_else(|| StoreError::Dag(crate::ipld::DagError::Missing(block.to_string())))
+    })?;
     let text = String::from_utf8(bytes).map_err(|err| corrupt(err.to_string()))?;
     let pool = Arc::new(Pool::from_csv(&text).map_err(|err| corrupt(err.to_string()))?);
     let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
@@ -144,22 +146,30 @@ fn published_pool(db: &Db<'_>, cid: &str) -> Result<Arc<Pool>, CourtError> {
     Ok(pool)
 }
 
-/// What the `facts` column holds for an event's facts (the pool by CID,
-/// and its block).
-pub fn facts_json(facts: &Facts) -> (Value, Option<(String, Vec<u8>)>) {
+/// What the `facts` column holds for an event's facts (the pool by CID),
+/// and the blocks to store: the pool's CSV as a UnixFS file laid out as
+/// `ipfs add` does (one raw block up to 256 KiB, else 256 KiB leaves under
+/// dag-pb nodes), so any IPFS node can pin and serve a large pool.
+pub fn facts_json(facts: &Facts) -> (Value, Vec<(String, Vec<u8>)>) {
     match facts {
-        Facts::None => (json!({}), None),
+        Facts::None => (json!({}), Vec::new()),
         Facts::Jury {
             pool,
             alternates,
             jury_period,
         } => {
-            let csv = pool.to_csv().into_bytes();
-            let cid = crate::ipld::raw_cid(&csv);
-            let facts = json!({"pool": cid, "alternates": alternates, "jury_period": jury_period});
-            (facts, Some((cid, csv)))
+            let blocks = crate::ipld::unixfs_blocks(pool.to_csv().as_bytes());
+            let root = blocks
+                .last()
+                .map(|(cid, _)| cid.clone())
+                .unwrap_or_default();
+            let facts = json!({"pool": root, "alternates": alternates, "jury_period": jury_period});
+            (facts, blocks)
         }
-        Facts::Seed(seed) => (json!({"seed": format!("0x{}", hex::encode(seed))}), None),
+        Facts::Seed(seed) => (
+            json!({"seed": format!("0x{}", hex::encode(seed))}),
+            Vec::new(),
+        ),
     }
 }
 
@@ -353,5 +363,58 @@ pub enum EligibilityError {
 impl From<StoreError> for EligibilityError {
     fn from(err: StoreError) -> Self {
         EligibilityError::Court(err.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_pool_is_stored_as_a_unixfs_file_and_read_back() {
+        // 6,000 volunteers: about 330 KiB of CSV, more than one 256 KiB leaf.
+        let pool = Pool::new((0..6_000u32).map(|i| {
+            let mut bytes = [0u8; 20];
+            bytes[16..].copy_from_slice(&i.to_be_bytes());
+            (
+                Address::from_bytes(bytes),
+                U256::from(1_000_000_007u64) * U256::exp10(12),
+            )
+        }))
+        .unwrap();
+        let facts = Facts::Jury {
+            pool: Arc::new(pool.clone()),
+            alternates: 3,
+            jury_period: 60,
+        };
+        let (json, blocks) = facts_json(&facts);
+        assert!(blocks.len() > 2, "leaves and a dag-pb root");
+        let root = json["pool"].as_str().unwrap();
+        assert_eq!(root, blocks.last().unwrap().0);
+        assert_eq!(
+            root,
+            crate::ipld::unixfs_cid(pool.to_csv().as_bytes()),
+            "as `ipfs add` gives it"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("votehub.sqlite")).unwrap();
+        let conn = store.write_connection().unwrap();
+        let db = Db::new(&conn);
+        for (cid, bytes) in &blocks {
+            db.put_block(cid, bytes).unwrap();
+        }
+        let read = published_pool(&db, root).unwrap();
+        assert_eq!(read.len(), 6_000);
+        assert_eq!(read.hash(), pool.hash());
+        // A missing leaf is an error, never a shorter pool.
+        let other = crate::ipld::unixfs_blocks(
+            b"address,weight\n0x0000000000000000000000000000000000000001,1\n",
+        );
+        let missing = published_pool(
+            &db,
+            "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+        );
+        assert!(missing.is_err());
+        assert_eq!(other.len(), 1, "a small pool is one raw block, as before");
     }
 }

@@ -158,6 +158,26 @@ pub fn unixfs_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     blocks
 }
 
+/// The bytes of the UnixFS file under `root` (as [`unixfs_blocks`] lays it
+/// out): its leaves in link order, each block from `get`, checked against
+/// its CID by the caller's block source.
+pub fn unixfs_read<E: From<DagError>>(
+    root: &Cid,
+    mut get: impl FnMut(&Cid) -> Result<Vec<u8>, E>,
+) -> Result<Vec<u8>, E> {
+    let mut bytes = Vec::new();
+    let mut pending = vec![*root];
+    while let Some(cid) = pending.pop() {
+        let block = get(&cid)?;
+        let links = links(&cid, &block)?;
+        if links.is_empty() {
+            bytes.extend_from_slice(&block);
+        }
+        pending.extend(links.into_iter().rev());
+    }
+    Ok(bytes)
+}
+
 /// The root CID `ipfs add --cid-version=1` gives `bytes`.
 pub fn unixfs_cid(bytes: &[u8]) -> String {
     unixfs_blocks(bytes)

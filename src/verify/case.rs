@@ -197,8 +197,17 @@ fn facts(
                     .push("the jury was opened but the bundle holds no pool".into());
                 return Ok(None);
             };
-            let csv = fetch(source, &jury.pool.cid, "the published pool")?;
-            report.blocks += 1;
+            let csv = cid::Cid::try_from(jury.pool.cid.as_str())
+                .map_err(|err| format!("the published pool {}: {err}", jury.pool.cid))
+                .and_then(|root| {
+                    crate::ipld::unixfs_read(&root, |block| {
+                        report.blocks += 1;
+                        fetch(source, &block.to_string(), "the published pool")
+                            .map(|bytes| bytes.into_owned())
+                            .map_err(super::FileError::Fetch)
+                    })
+                    .map_err(|err| err.to_string())
+                })?;
             let pool = std::str::from_utf8(&csv)
                 .map_err(|err| err.to_string())
                 .and_then(|text| Pool::from_csv(text).map_err(|err| err.to_string()));

@@ -36,6 +36,16 @@ pub use log::{verify_log, LogReport};
 use parallel::on_all_cores;
 pub use report::Report;
 
+/// Why a UnixFS file of a bundle (a balance snapshot, a published pool)
+/// could not be read.
+#[derive(Debug, thiserror::Error)]
+enum FileError {
+    #[error("{0}")]
+    Fetch(String),
+    #[error(transparent)]
+    Dag(#[from] crate::ipld::DagError),
+}
+
 /// How to verify.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

@@ -207,18 +207,14 @@ fn snapshot_file(
     root: &str,
     report: &mut Report,
 ) -> Result<HashMap<[u8; 20], U256>, String> {
-    let mut bytes = Vec::new();
-    let mut pending =
-        vec![Cid::try_from(root).map_err(|err| format!("snapshot file {root}: {err}"))?];
-    while let Some(cid) = pending.pop() {
-        let block = fetch(source, &cid.to_string(), "snapshot file")?;
+    let root_cid = Cid::try_from(root).map_err(|err| format!("snapshot file {root}: {err}"))?;
+    let bytes = crate::ipld::unixfs_read(&root_cid, |cid| {
         report.blocks += 1;
-        let links = crate::ipld::links(&cid, &block).map_err(|err| err.to_string())?;
-        if links.is_empty() {
-            bytes.extend_from_slice(&block);
-        }
-        pending.extend(links.into_iter().rev());
-    }
+        fetch(source, &cid.to_string(), "snapshot file")
+            .map(|bytes| bytes.into_owned())
+            .map_err(super::FileError::Fetch)
+    })
+    .map_err(|err| err.to_string())?;
     let rows = crate::power::snapshot_file::parse(&bytes)
         .map_err(|err| format!("snapshot file {root}: {err}"))?;
     Ok(rows

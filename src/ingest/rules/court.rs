@@ -181,8 +181,8 @@ pub(super) fn apply(db: &Db<'_>, write: &CourtWrite, stamp: &Stamp<'_>) -> Resul
             return Err(Rejection::Court(CourtRefusal::ElectionExists).into());
         }
     }
-    let (mut facts, block) = court::facts_json(&write.facts);
-    if let Some((cid, bytes)) = block {
+    let (mut facts, blocks) = court::facts_json(&write.facts);
+    for (cid, bytes) in blocks {
         db.put_block(&cid, &bytes)?;
     }
     if let (Some((settings, network)), Some(object)) = (&write.jury_context, facts.as_object_mut())
