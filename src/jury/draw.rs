@@ -96,10 +96,18 @@ impl Pool {
     /// It is what a case publishes and what `votehub jury draw` reads.
     pub fn to_csv(&self) -> String {
         let mut csv = String::from("address,weight\n");
+        use std::fmt::Write as _;
+        csv.reserve(self.entries.len() * 64);
         for (address, weight) in &self.entries {
-            csv.push_str(&hex_address(address));
+            csv.push_str("0x");
+            csv.push_str(&hex::encode(address));
             csv.push(',');
-            csv.push_str(&weight.to_string());
+            // U256's decimal form divides 256-bit numbers; any real holding
+            // fits 128 bits, whose formatting is native.
+            let _ = match u128::try_from(*weight) {
+                Ok(small) => write!(csv, "{small}"),
+                Err(_) => write!(csv, "{weight}"),
+            };
             csv.push('\n');
         }
         csv
@@ -219,6 +227,29 @@ mod tests {
     }
 
     /// braintrust-governance §6.5's test vector, in both input orders.
+    #[test]
+    fn the_csv_is_canonical_and_reads_back_for_any_weight() {
+        let big = U256::MAX / 3;
+        let pool = Pool::new([
+            (Address::from_bytes([2; 20]), U256::from(u128::MAX)),
+            (Address::from_bytes([1; 20]), big),
+            (Address::from_bytes([3; 20]), U256::from(7u8)),
+        ])
+        .unwrap();
+        let csv = pool.to_csv();
+        assert_eq!(
+            csv,
+            format!(
+                "address,weight\n0x{},{big}\n0x{},{}\n0x{},7\n",
+                "01".repeat(20),
+                "02".repeat(20),
+                u128::MAX,
+                "03".repeat(20)
+            )
+        );
+        assert_eq!(Pool::from_csv(&csv).unwrap().to_csv(), csv);
+    }
+
     #[test]
     fn the_published_test_vector_reproduces() {
         for reversed in [false, true] {
