@@ -190,3 +190,47 @@ fn eip6492_signatures_go_to_the_deployless_validator_only() {
     assert!(data.starts_with("0x6080604052"));
     assert!(data.contains(&sig));
 }
+
+/// The court's kinds take contract-wallet signatures like votes: a
+/// wallet volunteers and files a claim, the node asked with the message id
+/// under votehub's own domain.
+#[test]
+fn a_wallet_signs_the_courts_kinds() {
+    let (url, calls) = fake_node(Wallet::Current);
+    let app = app_with_node(Some(&url));
+    let as_wallet = |kind: Kind, message: Value| {
+        let mut message = message;
+        message["from"] = json!(WALLET);
+        let mut envelope = signed(1, kind, message);
+        envelope["address"] = json!(WALLET);
+        envelope["sig"] = json!(format!("0x{APPROVED}"));
+        envelope
+    };
+    let volunteer = as_wallet(Kind::Volunteer, json!({"space": SPACE}));
+    assert_eq!(volunteer["data"]["domain"]["name"], "votehub");
+    let (status, reply) = app.post(&volunteer);
+    assert_eq!(status, 200, "{reply}");
+    let data = calls.lock().unwrap()[0]["params"][0]["data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        &data[10..74],
+        &reply["id"].as_str().unwrap()[2..],
+        "the digest under votehub's domain"
+    );
+    let claim = as_wallet(
+        Kind::Claim,
+        json!({"space": SPACE, "respondent": address(2), "outcome": "Refund", "grounds": "Late",
+            "evidence": [], "statement": ""}),
+    );
+    let (status, reply) = app.post(&claim);
+    assert_eq!(status, 200, "{reply}");
+    let (_, court) = app.get(&format!("/api/court/{SPACE}"));
+    assert_eq!(court["pool"][0]["address"], WALLET);
+    assert_eq!(court["cases"][0]["claimant"], WALLET);
+    // A signature the wallet does not approve is refused.
+    let mut refused = as_wallet(Kind::Withdraw, json!({"space": SPACE}));
+    refused["sig"] = json!("0xbad0");
+    assert_rejected(app.post(&refused), 400, "signature validation failed");
+}
