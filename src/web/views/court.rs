@@ -78,7 +78,7 @@ pub fn court(view: &CourtView) -> Markup {
             @if view.roles.is_empty() {
                 p class="muted" { "No one holds a role yet: roles are given by elections (a proposal marked as electing a role)." }
             } @else {
-                table {
+                div class="table-wrap" { table class="votes" {
                     thead { tr { th { "Role" } th { "Holder" } th { "Since" } th { "Until" } th { "Elected by" } } }
                     tbody {
                         @for role in &view.roles {
@@ -91,6 +91,7 @@ pub fn court(view: &CourtView) -> Markup {
                             }
                         }
                     }
+                }
                 }
             }
             @let open: Vec<_> = view.elections.iter().filter(|e| e.winners.is_none()).collect();
@@ -132,7 +133,7 @@ pub fn court(view: &CourtView) -> Markup {
             @if view.cases.is_empty() {
                 p class="muted" { "No cases." }
             } @else {
-                table {
+                div class="table-wrap" { table class="votes" {
                     thead { tr { th { "Case" } th { "Claimant" } th { "Respondent" } th { "Stage" } th { "Filed" } } }
                     tbody {
                         @for case in &view.cases {
@@ -145,6 +146,7 @@ pub fn court(view: &CourtView) -> Markup {
                             }
                         }
                     }
+                }
                 }
             }
             h2 { "File a claim" }
@@ -240,7 +242,7 @@ pub fn case(view: &CaseView, arbitrators: &[Address]) -> Markup {
                 p { "Drawn " (layout::time(draw.at)) " with seed " span class="mono" { (format::short_hash(&format!("0x{}", hex::encode(draw.seed)))) } ". Re-run it with "
                     code { "votehub jury draw --pool pool.csv --seed 0x" (hex::encode(draw.seed)) " --case " (id) " --seats " (draw.jurors.len() + draw.alternates.len()) } "." }
                 @if let Some(seating) = &view.seating {
-                    table {
+                    div class="table-wrap" { table class="votes" {
                         thead { tr { th { "Seat" } th { "Juror" } th { "Vote by" } th { "Ballot" } } }
                         tbody {
                             @for (index, seat) in seating.seats.iter().enumerate() {
@@ -262,6 +264,7 @@ pub fn case(view: &CaseView, arbitrators: &[Address]) -> Markup {
                                 }
                             }
                         }
+                    }
                     }
                 }
             }
