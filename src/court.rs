@@ -237,9 +237,11 @@ pub fn elections(db: &Db<'_>, space: &str, now: i64) -> Result<Vec<ElectionState
             closes: found.end,
         };
         let winners = if now >= found.end {
-            let votes = db.counted_votes(&found.id)?;
-            let result = compute(&found.terms(), &votes, hide_abstain, now, 0);
-            Some(winners(&candidates(&found.choices), &result.scores, seats))
+            Some(winners(
+                &candidates(&found.choices),
+                &closed_scores(db, &found, hide_abstain, now)?,
+                seats,
+            ))
         } else {
             None
         };
@@ -261,6 +263,27 @@ pub fn elects(db: &Db<'_>, space: &str, proposal: &str) -> Result<bool, CourtErr
         }
     }
     Ok(false)
+}
+
+/// A closed proposal's scores: its frozen final result once the closer
+/// stored it, else counted from its votes (which no longer change).
+fn closed_scores(
+    db: &Db<'_>,
+    proposal: &crate::store::ProposalRow,
+    hide_abstain: bool,
+    now: i64,
+) -> Result<Vec<f64>, CourtError> {
+    if let Some(stored) = db.result(&proposal.id)? {
+        if stored.state == crate::tally::outcome::ScoresState::Final {
+            if let Ok(result) = serde_json::from_str::<Value>(&stored.json) {
+                if let Some(scores) = result["scores"].as_array() {
+                    return Ok(scores.iter().filter_map(Value::as_f64).collect());
+                }
+            }
+        }
+    }
+    let votes = db.counted_votes(&proposal.id)?;
+    Ok(compute(&proposal.terms(), &votes, hide_abstain, now, 0).scores)
 }
 
 /// Every role holding the space's closed elections gave (lapsed ones too).

@@ -263,6 +263,24 @@ impl Reads {
         .await
     }
 
+    /// Who holds `role` in `space` now (the case page shows the
+    /// acceptance task to them).
+    pub async fn role_holders(
+        &self,
+        space: String,
+        role: &'static str,
+    ) -> Result<Vec<Address>, ReadError> {
+        let now = unix_now();
+        self.run(move |db| {
+            Ok(court::role_holdings(db, &space, now)?
+                .into_iter()
+                .filter(|holding| holding.holds(role, &holding.holder, now))
+                .map(|holding| holding.holder)
+                .collect())
+        })
+        .await
+    }
+
     pub async fn case(&self, space: String, id: String) -> Result<CaseView, ReadError> {
         let now = unix_now();
         self.run(move |db| case_reply(db, &space, &id, now)?.ok_or(ReadError::NotFound("case")))

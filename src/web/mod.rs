@@ -175,15 +175,10 @@ impl Pages {
                 Err(ReadError::NotFound(_)) => return Err(WebError::NotFound("case")),
                 other => other?,
             };
-            let court = self.reads.court(space.to_string()).await?;
-            let arbitrators: Vec<_> = court
-                .roles
-                .iter()
-                .filter(|role| {
-                    role.active && role.holding.role == crate::jury::settings::ARBITRATOR
-                })
-                .map(|role| role.holding.holder)
-                .collect();
+            let arbitrators = self
+                .reads
+                .role_holders(space.to_string(), crate::jury::settings::ARBITRATOR)
+                .await?;
             Ok(views::court::case(&view, &arbitrators))
         })
         .await

@@ -62,37 +62,42 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
         .map_err(refused)?;
     let space = super::space_of(ctx)?;
     let db = ctx.db;
+    // The case a message belongs to, replayed once for every check below.
+    let mut stored = match message.case() {
+        Some(case) => Some(stored_case(db, &space, case)?),
+        None => None,
+    };
     let mut facts = Facts::None;
     let mut jury_context = None;
-    match &message {
-        CourtMessage::Settings(_) if !is_admin(db, &space, ctx.signer)? => {
+    match (&message, stored.as_ref()) {
+        (CourtMessage::Settings(_), _) if !is_admin(db, &space, ctx.signer)? => {
             return Err(refused(CourtRefusal::NotAdmin));
         }
-        CourtMessage::Withdraw
+        (CourtMessage::Withdraw, _)
             if court::volunteers(db, &space)?
                 .serving(&ctx.from, ctx.now)
                 .is_none() =>
         {
             return Err(refused(CourtRefusal::NotVolunteer));
         }
-        CourtMessage::Election {
-            proposal,
-            role,
-            seats,
-            term,
-        } => check_election(ctx, &space, proposal, role, *seats, *term)?,
-        CourtMessage::Claim { respondent, .. } if *respondent == ctx.from => {
+        (
+            CourtMessage::Election {
+                proposal,
+                role,
+                seats,
+                term,
+            },
+            _,
+        ) => check_election(ctx, &space, proposal, role, *seats, *term)?,
+        (CourtMessage::Claim { respondent, .. }, _) if *respondent == ctx.from => {
             return Err(refused(CourtRefusal::SelfClaim));
         }
-        CourtMessage::Accept { .. }
+        (CourtMessage::Accept { .. }, _)
             if !court::holds(db, &space, ARBITRATOR, &ctx.from, ctx.now)? =>
         {
             return Err(refused(CourtRefusal::NotArbitrator));
         }
-        CourtMessage::OpenJury {
-            case, block, seed, ..
-        } => {
-            let stored = stored_case(db, &space, case)?;
+        (CourtMessage::OpenJury { block, seed, .. }, Some(stored)) => {
             check_commitment(ctx, &space, *seed)?;
             let settings = court::settings(db, &space)?;
             let space_settings = db
@@ -100,7 +105,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
                 .map(|row| row.settings.clone())
                 .unwrap_or_default();
             let pool =
-                court::eligible_pool(db, &space, &stored, Some(ctx.from), ctx.now, |members| {
+                court::eligible_pool(db, &space, stored, Some(ctx.from), ctx.now, |members| {
                     crate::power::whole_tokens(db, ctx.chains, &space_settings, *block, members)
                 })
                 .map_err(|err| match err {
@@ -114,8 +119,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
             };
             jury_context = Some((settings, network(ctx, &space)?));
         }
-        CourtMessage::Randomness { case, value } => {
-            let stored = stored_case(db, &space, case)?;
+        (CourtMessage::Randomness { value, .. }, Some(stored)) => {
             let jury = stored
                 .jury
                 .as_ref()
@@ -135,8 +139,7 @@ pub(super) fn check(ctx: &Context<'_>) -> Result<Action, IngestError> {
         timestamp: ctx.timestamp,
     };
     // The case's own rules now, for a precise refusal before queueing.
-    if let Some(event_case) = write.message.case() {
-        let mut stored = stored_case(db, &write.space, event_case)?;
+    if let Some(stored) = stored.as_mut() {
         stored
             .apply(write.event(ctx.id, ctx.ipfs, ctx.from, ctx.now))
             .map_err(refused)?;

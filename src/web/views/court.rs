@@ -359,6 +359,10 @@ fn tasks(
                 h2 { "Reveal the randomness" }
                 @if let Some(jury) = &view.jury {
                     p { "Once " code { (jury.seed) } " exists, anyone may submit it: a drand round's signature (hex), or the block's hash. The server checks it before drawing." }
+                    @if let Ok(crate::jury::seed::SeedSource::Drand { round }) = crate::jury::seed::SeedSource::parse(&jury.seed) {
+                        p { "The round is due " (layout::time(quicknet::round_time(round))) "; drand publishes its signature at "
+                            code { "https://api.drand.sh/" (quicknet::CHAIN_HASH) "/public/" (round) } "." }
+                    }
                 }
                 (signed("randomness", space, "randomness", "Submit the randomness", html! {
                     (hidden_case)
