@@ -96,6 +96,29 @@ fn readers(address: SocketAddr, requests: Requests, clients: usize, stop: Arc<At
     })
 }
 
+/// `count` reads one after the other on one connection, cycling through
+/// `requests`.
+fn sequential(address: SocketAddr, requests: &Requests, count: usize) -> Run {
+    client_runtime().block_on(async {
+        let mut stream = open(address).await;
+        let mut buffer = Vec::with_capacity(1 << 20);
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(count);
+        for i in 0..count {
+            let sent = Instant::now();
+            assert_eq!(exchange(&mut stream, &requests[i % requests.len()], &mut buffer).await, 200);
+            latencies.push(sent.elapsed());
+        }
+        latencies.sort();
+        Run {
+            seconds: started.elapsed().as_secs_f64(),
+            cpu_seconds: 0.0,
+            accepted: count,
+            latencies,
+        }
+    })
+}
+
 /// Sends `votes` at `rate` per second over 32 connections, each vote at its
 /// scheduled time; latency counts from that time.
 fn paced(address: SocketAddr, votes: Requests, rate: f64) -> Run {
@@ -198,6 +221,25 @@ fn main() {
         "{list:.300}"
     );
     assert_eq!(list["data"]["proposals"][0]["votes"], json!(stored));
+
+    // What one execution costs with nothing else running: one client, no
+    // ingest (`--alone` reads of each; `--alone-only 1` stops there).
+    let alone = arg("--alone", 200);
+    for (name, requests) in [
+        ("votes page", &first_page),
+        ("votes page, variants", &variants),
+        ("proposals list", &proposals_list),
+    ] {
+        let run = sequential(address, requests, alone);
+        println!(
+            "{name} alone: p50 {:.1} ms, p99 {:.1} ms over {alone} reads",
+            run.percentile(0.5),
+            run.percentile(0.99)
+        );
+    }
+    if arg("--alone-only", 0) == 1 {
+        return;
+    }
 
     eprintln!("signing {peak_votes} votes for the peak…");
     let peak = drive(

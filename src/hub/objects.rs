@@ -4,7 +4,14 @@
 //! default; votehub's extras (`audit_cid`, a message's `log`) are extra
 //! fields no Snapshot client asks for.
 
-use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject};
+use std::borrow::Cow;
+
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::{
+    ComplexObject, Context, ContextSelectionSet, Name, Number, Object, OutputType, Positioned,
+    Result, ScalarType, ServerResult, SimpleObject, Value as GqlValue,
+};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
@@ -800,6 +807,134 @@ impl Vote {
     }
 }
 
+/// A page of votes. Pages of up to a thousand votes are the hub's largest
+/// replies, and async-graphql resolves every field of every object as a
+/// future of its own (most of a page's cost). When a page asks only for a
+/// vote's own scalars, as every client's votes page does, they are written
+/// straight from the rows, in selection order and with the values the
+/// resolvers above give; anything else (a nested space or proposal,
+/// fragments, directives) goes the general way.
+pub struct Votes(pub Vec<Option<Vote>>);
+
+/// One selected scalar of a vote.
+#[derive(Clone, Copy)]
+enum VoteScalar {
+    Id,
+    Ipfs,
+    Voter,
+    Created,
+    Choice,
+    Metadata,
+    Reason,
+    App,
+    Vp,
+    VpByStrategy,
+    VpState,
+    VpValue,
+    Typename,
+}
+
+impl VoteScalar {
+    fn named(name: &str) -> Option<VoteScalar> {
+        Some(match name {
+            "id" => VoteScalar::Id,
+            "ipfs" => VoteScalar::Ipfs,
+            "voter" => VoteScalar::Voter,
+            "created" => VoteScalar::Created,
+            "choice" => VoteScalar::Choice,
+            "metadata" => VoteScalar::Metadata,
+            "reason" => VoteScalar::Reason,
+            "app" => VoteScalar::App,
+            "vp" => VoteScalar::Vp,
+            "vp_by_strategy" => VoteScalar::VpByStrategy,
+            "vp_state" => VoteScalar::VpState,
+            "vp_value" => VoteScalar::VpValue,
+            "__typename" => VoteScalar::Typename,
+            _ => return None,
+        })
+    }
+
+    fn of(self, vote: &VoteRow) -> GqlValue {
+        let float = |x: f64| Number::from_f64(x).map_or(GqlValue::Null, GqlValue::Number);
+        match self {
+            VoteScalar::Id => GqlValue::String(vote.id.clone()),
+            VoteScalar::Ipfs => GqlValue::String(vote.ipfs.clone()),
+            VoteScalar::Voter => GqlValue::String(vote.voter.clone()),
+            VoteScalar::Created => GqlValue::Number(vote.created.into()),
+            VoteScalar::Choice => Any(vote.choice.clone()).to_value(),
+            VoteScalar::Metadata => Any(vote.metadata.clone()).to_value(),
+            VoteScalar::Reason => GqlValue::String(vote.reason.clone()),
+            VoteScalar::App => GqlValue::String(vote.app.clone()),
+            VoteScalar::Vp => float(vote.vp),
+            VoteScalar::VpByStrategy => {
+                GqlValue::List(vote.vp_by_strategy.iter().copied().map(float).collect())
+            }
+            VoteScalar::VpState => GqlValue::String(vote.vp_state.clone()),
+            VoteScalar::VpValue => float(0.0),
+            VoteScalar::Typename => GqlValue::String("Vote".into()),
+        }
+    }
+}
+
+/// The response keys and scalars of a selection made only of a vote's own
+/// scalars, without arguments or directives; `None` for anything else.
+fn plain_scalars(set: &SelectionSet) -> Option<Vec<(Name, VoteScalar)>> {
+    let mut fields: Vec<(Name, VoteScalar)> = Vec::with_capacity(set.items.len());
+    for item in &set.items {
+        let Selection::Field(field) = &item.node else {
+            return None;
+        };
+        let field = &field.node;
+        if !field.arguments.is_empty() || !field.directives.is_empty() {
+            return None;
+        }
+        let scalar = VoteScalar::named(field.name.node.as_str())?;
+        let key = field.alias.as_ref().unwrap_or(&field.name).node.clone();
+        if !fields.iter().any(|(k, _)| *k == key) {
+            fields.push((key, scalar));
+        }
+    }
+    Some(fields)
+}
+
+impl OutputType for Votes {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<Option<Vote>> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<Option<Vote>> as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Vec<Option<Vote>> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<GqlValue> {
+        let Some(fields) = plain_scalars(&ctx.item.node) else {
+            return self.0.resolve(ctx, field).await;
+        };
+        Ok(GqlValue::List(
+            self.0
+                .iter()
+                .map(|vote| match vote {
+                    Some(Vote(row)) => GqlValue::Object(
+                        fields
+                            .iter()
+                            .map(|(key, scalar)| (key.clone(), scalar.of(row)))
+                            .collect(),
+                    ),
+                    None => GqlValue::Null,
+                })
+                .collect(),
+        ))
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct Alias {
     pub id: String,
@@ -1137,6 +1272,42 @@ impl From<MessageRow> for Message {
             receipt: Some(row.receipt),
             log: Some(row.log),
             received: Some(row.received),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+    use async_graphql::parser::types::DocumentOperations;
+
+    /// The selection under the first root field of `query`.
+    fn selection(query: &str) -> SelectionSet {
+        let document = parse_query(query).unwrap();
+        let DocumentOperations::Single(operation) = document.operations else {
+            panic!("one operation")
+        };
+        let Selection::Field(root) = &operation.node.selection_set.node.items[0].node else {
+            panic!("a field")
+        };
+        root.node.selection_set.node.clone()
+    }
+
+    #[test]
+    fn only_a_votes_own_scalars_take_the_fast_path() {
+        let plain = plain_scalars(&selection("{ votes { ipfs v: voter vp ipfs __typename } }"))
+            .expect("scalars only");
+        let keys: Vec<&str> = plain.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["ipfs", "v", "vp", "__typename"], "a repeated key once");
+        for general in [
+            "{ votes { id space { id } } }",
+            "{ votes { id @skip(if: false) } }",
+            "{ votes { ... on Vote { id } } }",
+            "{ votes { ...f } } fragment f on Vote { id }",
+            "{ votes { id unknown } }",
+        ] {
+            assert!(plain_scalars(&selection(general)).is_none(), "{general}");
         }
     }
 }

@@ -11,32 +11,61 @@ use async_graphql::Value;
 /// the sets that select into it, fragments included) ask.
 pub fn reorder(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocument) {
     match value {
-        Value::Object(fields) => {
-            let mut ordered = async_graphql::indexmap::IndexMap::with_capacity(fields.len());
-            for (key, subsets) in keys(sets, document) {
-                if let Some((name, mut field)) = fields.shift_remove_entry(key.as_str()) {
-                    reorder(&mut field, &subsets, document);
-                    ordered.insert(name, field);
+        Value::Object(fields) => reorder_object(fields, &keys(sets, document), document),
+        // A list's items answer the same selection: its keys are read once.
+        Value::List(items) => {
+            let mut keys_once = None;
+            for item in items {
+                match item {
+                    Value::Object(fields) => reorder_object(
+                        fields,
+                        keys_once.get_or_insert_with(|| keys(sets, document)),
+                        document,
+                    ),
+                    other => reorder(other, sets, document),
                 }
             }
-            // Anything not found in the selection keeps its place at the end.
-            ordered.extend(fields.drain(..));
-            *fields = ordered;
         }
-        Value::List(items) => items
-            .iter_mut()
-            .for_each(|item| reorder(item, sets, document)),
         _ => {}
     }
 }
+
+type Fields = async_graphql::indexmap::IndexMap<async_graphql::Name, Value>;
+
+fn reorder_object(fields: &mut Fields, keys: &[Key<'_>], document: &ExecutableDocument) {
+    let in_order = fields.len() == keys.len()
+        && fields
+            .keys()
+            .zip(keys)
+            .all(|(name, (key, _))| name.as_str() == key);
+    if in_order {
+        for (field, (_, subsets)) in fields.values_mut().zip(keys) {
+            reorder(field, subsets, document);
+        }
+        return;
+    }
+    let mut ordered = Fields::with_capacity(fields.len());
+    for (key, subsets) in keys {
+        if let Some((name, mut field)) = fields.shift_remove_entry(key.as_str()) {
+            reorder(&mut field, subsets, document);
+            ordered.insert(name, field);
+        }
+    }
+    // Anything not found in the selection keeps its place at the end.
+    ordered.extend(fields.drain(..));
+    *fields = ordered;
+}
+
+/// A response key and the sets that select under it.
+type Key<'a> = (String, Vec<&'a SelectionSet>);
 
 /// The response keys of `sets` in selection order, each with the sets that
 /// select under it.
 fn keys<'a>(
     sets: &[&'a SelectionSet],
     document: &'a ExecutableDocument,
-) -> Vec<(String, Vec<&'a SelectionSet>)> {
-    let mut keys: Vec<(String, Vec<&'a SelectionSet>)> = Vec::new();
+) -> Vec<Key<'a>> {
+    let mut keys: Vec<Key<'a>> = Vec::new();
     let mut pending: Vec<&'a Selection> = sets
         .iter()
         .rev()

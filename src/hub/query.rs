@@ -15,7 +15,7 @@ use super::inputs::{
 };
 use super::objects::{
     Alias, ConfigOption, Follow, Item, Leaderboard, Message, Metrics, Network, Proposal, Ranking,
-    Role, Space, Statement, StrategyItem, Subscription, User, Vote, Vp,
+    Role, Space, Statement, StrategyItem, Subscription, User, Vote, Votes, Vp,
 };
 use super::scalar::Any;
 use super::{failed, reads, HubError};
@@ -344,7 +344,7 @@ impl Query {
         #[graphql(name = "where")] filter: Option<VoteWhere>,
         #[graphql(name = "orderBy")] order_by: Option<String>,
         #[graphql(name = "orderDirection")] order_direction: Option<OrderDirection>,
-    ) -> Result<Vec<Option<Vote>>> {
+    ) -> Result<Votes> {
         let window = window(first, skip, &DEFAULT_LIMITS)?;
         let filter = filters::votes(&filter.unwrap_or_default())?;
         let page = page(
@@ -356,7 +356,7 @@ impl Query {
             true,
         );
         let rows = list!(ctx, list_votes, filter, page);
-        Ok(rows.into_iter().map(|row| Some(Vote(row))).collect())
+        Ok(Votes(rows.into_iter().map(|row| Some(Vote(row))).collect()))
     }
 
     /// Returns a list of address aliases with optional filtering, ordering, and pagination

@@ -4,7 +4,7 @@
 
 use rusqlite::params;
 
-use super::votes::vote_from_row;
+use super::votes::{vote_from_row, VOTE_COLUMNS};
 use super::{Db, StoreError, VoteRow};
 
 /// A message's place in the log and what binds it to its block.
@@ -55,12 +55,12 @@ impl Db<'_> {
 
     /// The current votes after storage position `after`, with their positions.
     pub fn votes_page(&self, after: i64) -> Result<Vec<(i64, VoteRow)>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT rowid AS position, * FROM votes WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
-        )?;
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {VOTE_COLUMNS}, rowid FROM votes WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+        ))?;
         let rows = statement
             .query_map(params![after, PAGE as i64], |r| {
-                Ok((r.get("position")?, vote_from_row(r)?))
+                Ok((r.get(13)?, vote_from_row(r)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -3,7 +3,7 @@
 //! file per family (`messages`, `spaces`, `proposals`, `votes`, `social`,
 //! `balances`, `audit`, `outbox`).
 
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, Row, RowIndex};
 use serde_json::Value;
 
 use super::StoreError;
@@ -14,9 +14,15 @@ pub struct Db<'a> {
     pub(super) conn: &'a Connection,
 }
 
-pub(super) fn json_column(row: &Row<'_>, index: &str) -> rusqlite::Result<Value> {
-    let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|err| {
+pub(super) fn json_column(row: &Row<'_>, index: impl RowIndex) -> rusqlite::Result<Value> {
+    serde_json::from_str(text_column(row, index)?).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+    })
+}
+
+/// A text column, borrowed from the row.
+pub(super) fn text_column<'r>(row: &'r Row<'_>, index: impl RowIndex) -> rusqlite::Result<&'r str> {
+    row.get_ref(index)?.as_str().map_err(|err| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
     })
 }

@@ -12,7 +12,7 @@ use super::db::json_column;
 use super::messages::message_from_row;
 use super::proposals::proposal_from_row;
 use super::spaces::space_from_row;
-use super::votes::vote_from_row;
+use super::votes::{vote_from_row, VOTE_COLUMNS};
 use super::{Db, MessageRow, ProposalRow, SpaceRow, StoreError, VoteRow};
 
 /// A comparison of a numeric column.
@@ -275,7 +275,7 @@ impl Db<'_> {
     /// Current votes on live proposals (`v`).
     pub fn list_votes(&self, filter: &Filter, page: &Page) -> Result<Vec<VoteRow>, StoreError> {
         self.list(
-            "SELECT v.* FROM votes v",
+            &format!("SELECT {VOTE_COLUMNS} FROM votes v"),
             "EXISTS (SELECT 1 FROM proposals p WHERE p.id = v.proposal AND p.deleted = 0)",
             filter,
             page,

@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::db::json_column;
+use super::db::{json_column, text_column};
 use super::{Db, StoreError};
 use crate::tally::outcome::CountedVote;
 
@@ -44,25 +44,30 @@ pub struct VotePage {
     pub created_lt: Option<i64>,
 }
 
+/// The columns [`vote_from_row`] reads, in its order: read by position,
+/// since a page of a thousand votes spent a tenth of its time finding
+/// columns by name.
+pub(super) const VOTE_COLUMNS: &str = "id, ipfs, voter, created, space, proposal, choice, reason, \
+     app, metadata, vp, vp_by_strategy, vp_state";
+
+/// A vote from a row that starts with [`VOTE_COLUMNS`].
 pub(super) fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<VoteRow> {
-    let vp_by_strategy = json_column(row, "vp_by_strategy")?;
+    let vp_by_strategy: Vec<Option<f64>> =
+        serde_json::from_str(text_column(row, 11)?).unwrap_or_default();
     Ok(VoteRow {
-        id: row.get("id")?,
-        ipfs: row.get("ipfs")?,
-        voter: row.get("voter")?,
-        created: row.get("created")?,
-        space: row.get("space")?,
-        proposal: row.get("proposal")?,
-        choice: json_column(row, "choice")?,
-        reason: row.get("reason")?,
-        app: row.get("app")?,
-        metadata: json_column(row, "metadata")?,
-        vp: row.get("vp")?,
-        vp_by_strategy: vp_by_strategy
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_f64).collect())
-            .unwrap_or_default(),
-        vp_state: row.get("vp_state")?,
+        id: row.get(0)?,
+        ipfs: row.get(1)?,
+        voter: row.get(2)?,
+        created: row.get(3)?,
+        space: row.get(4)?,
+        proposal: row.get(5)?,
+        choice: json_column(row, 6)?,
+        reason: row.get(7)?,
+        app: row.get(8)?,
+        metadata: json_column(row, 9)?,
+        vp: row.get(10)?,
+        vp_by_strategy: vp_by_strategy.into_iter().flatten().collect(),
+        vp_state: row.get(12)?,
     })
 }
 
@@ -139,7 +144,7 @@ impl Db<'_> {
         };
         let direction = if page.descending { "DESC" } else { "ASC" };
         let sql = format!(
-            "SELECT * FROM votes WHERE proposal = ?1 AND (?2 IS NULL OR created >= ?2) AND (?3 IS NULL OR created < ?3)
+            "SELECT {VOTE_COLUMNS} FROM votes WHERE proposal = ?1 AND (?2 IS NULL OR created >= ?2) AND (?3 IS NULL OR created < ?3)
              ORDER BY {column} {direction}, id ASC LIMIT ?4 OFFSET ?5"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;

@@ -802,6 +802,52 @@ fn replies_keep_the_selection_order() {
     }
 }
 
+/// A page of votes' own scalars is written straight from the rows (the
+/// votes page's fast path); it must answer byte for byte what the general
+/// resolvers answer, which a directive on one field forces.
+#[test]
+fn a_votes_page_of_scalars_answers_as_the_general_resolvers_do() {
+    let (app, basic, _) = populated();
+    let fields = "vp_state who: voter id ipfs voter created choice metadata reason app vp \
+                  vp_by_strategy vp_value id __typename";
+    let page = |extra: &str| {
+        let query = format!(
+            "query V($id: String!) {{ votes(where: {{proposal: $id}}, orderBy: \"vp\") {{ {fields} {extra} }} }}"
+        );
+        data(&app, &query, json!({"id": basic}))["votes"].to_string()
+    };
+    let fast = page("");
+    let general = page("created_again: created @include(if: true)");
+    let general: Value = serde_json::from_str(&general).unwrap();
+    let general: Vec<Value> = general
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|vote| {
+            let mut vote = vote.clone();
+            vote.as_object_mut().unwrap().shift_remove("created_again");
+            vote
+        })
+        .collect();
+    assert_eq!(fast, serde_json::to_string(&general).unwrap());
+    let first: Value = serde_json::from_str(&fast).unwrap();
+    let keys: Vec<&str> = first[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "vp_state", "who", "id", "ipfs", "voter", "created", "choice", "metadata", "reason",
+            "app", "vp", "vp_by_strategy", "vp_value", "__typename"
+        ]
+    );
+    assert_eq!(first.as_array().unwrap().len(), 3);
+    assert_eq!(first[0]["__typename"], "Vote");
+}
+
 /// Reads that hold every shared read connection (a crowd of slow hub
 /// queries) must not make a vote wait: ingest reads through its own pool.
 #[test]
