@@ -106,7 +106,10 @@ fn sequential(address: SocketAddr, requests: &Requests, count: usize) -> Run {
         let mut latencies = Vec::with_capacity(count);
         for i in 0..count {
             let sent = Instant::now();
-            assert_eq!(exchange(&mut stream, &requests[i % requests.len()], &mut buffer).await, 200);
+            assert_eq!(
+                exchange(&mut stream, &requests[i % requests.len()], &mut buffer).await,
+                200
+            );
             latencies.push(sent.elapsed());
         }
         latencies.sort();

@@ -1299,7 +1299,11 @@ mod tests {
         let plain = plain_scalars(&selection("{ votes { ipfs v: voter vp ipfs __typename } }"))
             .expect("scalars only");
         let keys: Vec<&str> = plain.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(keys, ["ipfs", "v", "vp", "__typename"], "a repeated key once");
+        assert_eq!(
+            keys,
+            ["ipfs", "v", "vp", "__typename"],
+            "a repeated key once"
+        );
         for general in [
             "{ votes { id space { id } } }",
             "{ votes { id @skip(if: false) } }",

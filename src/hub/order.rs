@@ -61,10 +61,7 @@ type Key<'a> = (String, Vec<&'a SelectionSet>);
 
 /// The response keys of `sets` in selection order, each with the sets that
 /// select under it.
-fn keys<'a>(
-    sets: &[&'a SelectionSet],
-    document: &'a ExecutableDocument,
-) -> Vec<Key<'a>> {
+fn keys<'a>(sets: &[&'a SelectionSet], document: &'a ExecutableDocument) -> Vec<Key<'a>> {
     let mut keys: Vec<Key<'a>> = Vec::new();
     let mut pending: Vec<&'a Selection> = sets
         .iter()

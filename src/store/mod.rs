@@ -77,6 +77,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_hub_reads.sql"),
     include_str!("migrations/0009_vote_timeline.sql"),
     include_str!("migrations/0010_court.sql"),
+    include_str!("migrations/0011_votes_page.sql"),
 ];
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

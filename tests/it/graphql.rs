@@ -840,8 +840,20 @@ fn a_votes_page_of_scalars_answers_as_the_general_resolvers_do() {
     assert_eq!(
         keys,
         [
-            "vp_state", "who", "id", "ipfs", "voter", "created", "choice", "metadata", "reason",
-            "app", "vp", "vp_by_strategy", "vp_value", "__typename"
+            "vp_state",
+            "who",
+            "id",
+            "ipfs",
+            "voter",
+            "created",
+            "choice",
+            "metadata",
+            "reason",
+            "app",
+            "vp",
+            "vp_by_strategy",
+            "vp_value",
+            "__typename"
         ]
     );
     assert_eq!(first.as_array().unwrap().len(), 3);
