@@ -5,6 +5,9 @@
 //! token balances over eight orders of magnitude), beside 199 older
 //! proposals of the same space. A real server on loopback then takes:
 //!
+//! 0. each read alone, from one client with no ingest (`--alone` reads of
+//!    each, 200 by default; `--alone-only 1` stops there): what one
+//!    execution costs;
 //! 1. ingest alone, as fast as it goes (`--peak-votes` fresh signed votes
 //!    on the big proposal from 64 connections): the peak;
 //! 2. ingest paced at half that peak, alone, for `--seconds`;
