@@ -20,6 +20,16 @@ fn data(app: &TestApp, query: &str, variables: Value) -> Value {
     reply["data"].clone()
 }
 
+/// An object's keys, in the reply's order.
+fn keys(object: &Value) -> Vec<&str> {
+    object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 /// The first error message of a query that must fail.
 fn error(app: &TestApp, query: &str, variables: Value) -> String {
     let (_, reply) = graphql(app, query, variables);
@@ -774,14 +784,8 @@ fn replies_keep_the_selection_order() {
                  fragment more on Proposal { title votes scores_total state }";
     let reply = data(&app, query, json!({}));
     for proposal in reply["proposals"].as_array().unwrap() {
-        let keys: Vec<&str> = proposal
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            keys(proposal),
             [
                 "scores",
                 "id",
@@ -792,13 +796,7 @@ fn replies_keep_the_selection_order() {
                 "space"
             ]
         );
-        let space: Vec<&str> = proposal["space"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(space, ["votesCount", "id", "name"]);
+        assert_eq!(keys(&proposal["space"]), ["votesCount", "id", "name"]);
     }
 }
 
@@ -831,14 +829,8 @@ fn a_votes_page_of_scalars_answers_as_the_general_resolvers_do() {
         .collect();
     assert_eq!(fast, serde_json::to_string(&general).unwrap());
     let first: Value = serde_json::from_str(&fast).unwrap();
-    let keys: Vec<&str> = first[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        keys(&first[0]),
         [
             "vp_state",
             "who",
