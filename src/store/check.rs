@@ -58,9 +58,11 @@ impl Db<'_> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT {VOTE_COLUMNS}, rowid FROM votes WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
         ))?;
+        // The position follows the vote's columns.
+        let position = VOTE_COLUMNS.split(',').count();
         let rows = statement
             .query_map(params![after, PAGE as i64], |r| {
-                Ok((r.get(13)?, vote_from_row(r)?))
+                Ok((r.get(position)?, vote_from_row(r)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -4,7 +4,7 @@
 //! `balances`, `audit`, `outbox`).
 
 use rusqlite::{Connection, Row, RowIndex};
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use super::StoreError;
 
@@ -14,14 +14,18 @@ pub struct Db<'a> {
     pub(super) conn: &'a Connection,
 }
 
-pub(super) fn json_column(row: &Row<'_>, index: impl RowIndex) -> rusqlite::Result<Value> {
+/// A JSON text column, parsed (a `Value` unless the caller asks for a type).
+pub(super) fn json_column<T: DeserializeOwned>(
+    row: &Row<'_>,
+    index: impl RowIndex,
+) -> rusqlite::Result<T> {
     serde_json::from_str(text_column(row, index)?).map_err(|err| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
     })
 }
 
 /// A text column, borrowed from the row.
-pub(super) fn text_column<'r>(row: &'r Row<'_>, index: impl RowIndex) -> rusqlite::Result<&'r str> {
+fn text_column<'r>(row: &'r Row<'_>, index: impl RowIndex) -> rusqlite::Result<&'r str> {
     row.get_ref(index)?.as_str().map_err(|err| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
     })

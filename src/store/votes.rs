@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::db::{json_column, text_column};
+use super::db::json_column;
 use super::{Db, StoreError};
 use crate::tally::outcome::CountedVote;
 
@@ -52,8 +52,7 @@ pub(super) const VOTE_COLUMNS: &str = "id, ipfs, voter, created, space, proposal
 
 /// A vote from a row that starts with [`VOTE_COLUMNS`].
 pub(super) fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<VoteRow> {
-    let vp_by_strategy: Vec<Option<f64>> =
-        serde_json::from_str(text_column(row, 11)?).unwrap_or_default();
+    let vp_by_strategy: Vec<Option<f64>> = json_column(row, 11)?;
     Ok(VoteRow {
         id: row.get(0)?,
         ipfs: row.get(1)?,
